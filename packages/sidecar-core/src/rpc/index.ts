@@ -86,3 +86,12 @@ export {
   ServerReadyResponseSchema,
   StatisticDurationSchema,
 } from "../gen/inference/grpc_service_pb.js";
+export { createHealthService } from "./health-service.js";
+export type {
+  Lifecycle,
+  LifecycleChange,
+  LifecycleListener,
+  LifecycleOptions,
+} from "./lifecycle.js";
+export { createLifecycle } from "./lifecycle.js";
+export { LifecycleState } from "./lifecycle-state.js";
