@@ -1,0 +1,234 @@
+import { concatTensors, ErrorCode, SidecarError, type Tensor } from "@gpu-sidecar/sidecar-core";
+
+/** Where a request is: its last rows are queued, in a batch being formed, running, or done. */
+export type RequestState = "queued" | "scheduled" | "executing" | "released";
+
+/** The one way a request ends. */
+export type RequestOutcome = "resolved" | "rejected" | "cancelled" | "expired";
+
+/** Rows of one request that travel in one batch; a request larger than max_batch_size has several. */
+export interface RequestChunk {
+  readonly inputs: readonly Tensor[];
+  readonly rows: number;
+}
+
+/**
+ * Told exactly once, when a request reaches its outcome. One owner object serves every
+ * request, so no closure is allocated per request.
+ */
+export interface RequestOwner {
+  released(request: InferenceRequest): void;
+}
+
+export interface InferenceRequestInit {
+  /** Arrival order; ties FIFO order across shape groups. */
+  readonly sequence: number;
+  /** Inputs in signature order, named as the model names them. */
+  readonly inputs: readonly Tensor[];
+  /** The same rows cut into chunks of at most max_batch_size rows (one chunk when it fits). */
+  readonly chunks: readonly RequestChunk[];
+  /** Requested outputs as the model names them. */
+  readonly outputNames: readonly string[];
+  /** Requested outputs as the client spelled them; the returned tensors carry these names. */
+  readonly outputLabels: readonly string[];
+  readonly rows: number;
+  readonly byteLength: number;
+  /** Requests batch together only when their keys are equal (see shape-key.ts). */
+  readonly shapeKey: string;
+  /** 1 is the highest. */
+  readonly priority: number;
+  readonly enqueuedAt: number;
+  /** 0: no timeout. */
+  readonly timeoutUs: number;
+  readonly signal: AbortSignal | undefined;
+  readonly owner: RequestOwner;
+}
+
+/**
+ * The unit of work between submit and its one outcome. It owns its promise: every way out
+ * (resolve, reject, cancel, expire) goes through `#release`, which does nothing once the state
+ * is `released`, so a request cannot settle twice whatever races (a batch finishing as its
+ * client cancels, a chunk failing after another succeeded).
+ */
+export class InferenceRequest {
+  readonly sequence: number;
+  readonly outputNames: readonly string[];
+  readonly outputLabels: readonly string[];
+  readonly rows: number;
+  readonly byteLength: number;
+  readonly shapeKey: string;
+  readonly priority: number;
+  readonly enqueuedAt: number;
+  readonly timeoutUs: number;
+  /** Clock time past which the request may not wait in the queue; Infinity without a timeout. */
+  readonly deadline: number;
+  readonly signal: AbortSignal | undefined;
+  readonly result: Promise<Tensor[]>;
+
+  #inputs: readonly Tensor[];
+  #chunks: readonly RequestChunk[];
+  #chunkOutputs: (readonly Tensor[] | undefined)[];
+  #nextChunk = 0;
+  #chunksDone = 0;
+  #state: RequestState = "queued";
+  #outcome: RequestOutcome | undefined;
+  #scheduledAt: number | undefined;
+  readonly #owner: RequestOwner;
+  #resolve!: (outputs: Tensor[]) => void;
+  #reject!: (error: SidecarError) => void;
+
+  constructor(init: InferenceRequestInit) {
+    this.sequence = init.sequence;
+    this.#inputs = init.inputs;
+    this.#chunks = init.chunks;
+    this.#chunkOutputs = new Array<readonly Tensor[] | undefined>(init.chunks.length);
+    this.outputNames = init.outputNames;
+    this.outputLabels = init.outputLabels;
+    this.rows = init.rows;
+    this.byteLength = init.byteLength;
+    this.shapeKey = init.shapeKey;
+    this.priority = init.priority;
+    this.enqueuedAt = init.enqueuedAt;
+    this.timeoutUs = init.timeoutUs;
+    this.deadline = init.timeoutUs > 0 ? init.enqueuedAt + init.timeoutUs / 1000 : Infinity;
+    this.signal = init.signal;
+    this.#owner = init.owner;
+    this.result = new Promise<Tensor[]>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // The request itself is the listener (handleEvent): no closure per request.
+    init.signal?.addEventListener("abort", this, { once: true });
+  }
+
+  get state(): RequestState {
+    return this.#state;
+  }
+
+  get outcome(): RequestOutcome | undefined {
+    return this.#outcome;
+  }
+
+  get inputs(): readonly Tensor[] {
+    return this.#inputs;
+  }
+
+  get chunks(): readonly RequestChunk[] {
+    return this.#chunks;
+  }
+
+  /** When the last chunk was scheduled; undefined if the request never left the queue that way. */
+  get scheduledAt(): number | undefined {
+    return this.#scheduledAt;
+  }
+
+  /** Rows of the next chunk that still waits for a batch. */
+  get nextChunkRows(): number {
+    return this.#chunks[this.#nextChunk]?.rows ?? 0;
+  }
+
+  /**
+   * Hands the next chunk to a batch being formed. Taking the last one moves the request from
+   * `queued` to `scheduled`; the caller then takes it out of the queue.
+   */
+  takeChunk(now: number): number {
+    if (this.#state !== "queued" || this.#nextChunk >= this.#chunks.length) {
+      throw new SidecarError(
+        ErrorCode.Internal,
+        `request ${this.sequence} has no chunk to schedule (state ${this.#state})`,
+      );
+    }
+    const index = this.#nextChunk++;
+    if (this.#nextChunk === this.#chunks.length) {
+      this.#state = "scheduled";
+      this.#scheduledAt = now;
+    }
+    return index;
+  }
+
+  /** The batch holding the last chunk started running. */
+  markExecuting(): void {
+    if (this.#state === "scheduled") this.#state = "executing";
+  }
+
+  /**
+   * Records the outputs of one chunk; when every chunk is back, resolves with the chunks'
+   * outputs joined in row order.
+   */
+  completeChunk(index: number, outputs: Tensor[]): void {
+    if (this.#state === "released" || this.#chunkOutputs[index] !== undefined) return;
+    if (this.#chunks.length === 1) {
+      this.resolve(outputs);
+      return;
+    }
+    this.#chunkOutputs[index] = outputs;
+    this.#chunksDone++;
+    if (this.#chunksDone < this.#chunks.length) return;
+    const parts = this.#chunkOutputs as readonly (readonly Tensor[])[];
+    const joined = this.outputLabels.map((_, o) =>
+      concatTensors(parts.map((chunkOutputs) => chunkOutputs[o] as Tensor)),
+    );
+    this.resolve(joined);
+  }
+
+  resolve(outputs: Tensor[]): boolean {
+    if (!this.#release("resolved")) return false;
+    this.#resolve(outputs);
+    return true;
+  }
+
+  reject(error: SidecarError): boolean {
+    if (!this.#release("rejected")) return false;
+    this.#reject(error);
+    return true;
+  }
+
+  /** The client went away: the request leaves wherever it is and its results are dropped. */
+  cancel(): boolean {
+    if (!this.#release("cancelled")) return false;
+    this.#reject(
+      new SidecarError(
+        ErrorCode.Cancelled,
+        `request ${this.sequence} was cancelled by the client`,
+        {
+          cause: this.signal?.reason,
+        },
+      ),
+    );
+    return true;
+  }
+
+  /** The queue timeout passed before the request's last rows were scheduled. */
+  expire(): boolean {
+    if (!this.#release("expired")) return false;
+    this.#reject(
+      new SidecarError(
+        ErrorCode.DeadlineExceeded,
+        `request ${this.sequence} waited in the queue past its timeout of ${this.timeoutUs} us`,
+      ),
+    );
+    return true;
+  }
+
+  /** The abort listener: the request is registered as the EventListener object. */
+  handleEvent(): void {
+    this.cancel();
+  }
+
+  #release(outcome: RequestOutcome): boolean {
+    if (this.#state === "released") return false;
+    this.#state = "released";
+    this.#outcome = outcome;
+    this.signal?.removeEventListener("abort", this);
+    // Drop the payload: a released request may stay referenced (by a client) long after.
+    this.#inputs = [];
+    this.#chunks = [];
+    this.#chunkOutputs = [];
+    this.#owner.released(this);
+    return true;
+  }
+}
+
+export function createInferenceRequest(init: InferenceRequestInit): InferenceRequest {
+  return new InferenceRequest(init);
+}
