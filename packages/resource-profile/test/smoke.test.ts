@@ -1,4 +1,0 @@
-import { expect, test } from "vitest";
-import { placeholder } from "../src/index.js";
-
-test("smoke", () => expect(placeholder).toBe(1));
