@@ -51,8 +51,8 @@ describe("model config defaults", () => {
         priority_levels: 1,
         default_priority: 1,
         default_timeout_us: 0,
+        padding: {},
       },
-      input_padding: {},
       parameters: {},
       execution_providers: ["cpu"],
       allow_cpu_fallback: false,
@@ -63,9 +63,11 @@ describe("model config defaults", () => {
     expect(mockConfig({}).mock).toEqual({ fixed_latency_us: 0, per_row_latency_us: 0 });
   });
 
-  it("defaults the priority of unlabelled requests to the lowest level", () => {
-    const config = parseModelConfig({ dynamic_batching: { priority_levels: 3 } }, SOURCE);
-    expect(config.dynamic_batching.default_priority).toBe(3);
+  it("defaults the priority of unlabelled requests to the middle level, rounded up", () => {
+    const defaultPriority = (levels: number) =>
+      parseModelConfig({ dynamic_batching: { priority_levels: levels } }, SOURCE).dynamic_batching
+        .default_priority;
+    expect([1, 2, 3, 4, 5].map(defaultPriority)).toEqual([1, 2, 2, 3, 3]);
     const explicit = parseModelConfig(
       { dynamic_batching: { priority_levels: 3, default_priority: 1 } },
       SOURCE,
@@ -98,8 +100,8 @@ describe("model config values", () => {
         priority_levels: 2,
         default_priority: 2,
         default_timeout_us: 100_000,
+        padding: { input_ids: { axis: 1, value: 0, max_length: 512, outputs: { logits: 1 } } },
       },
-      input_padding: { input_ids: { dimension: 1, value: 0, max_length: 512 } },
       parameters: { intra_op_num_threads: 4 },
       execution_providers: ["cuda", "cpu"],
       allow_cpu_fallback: true,
@@ -213,10 +215,10 @@ describe("model config issues", () => {
 
   it("names an input with a dot in brackets", () => {
     const issue = issueAt(
-      { input_padding: { "input.ids": { dimension: 1 } } },
-      'input_padding["input.ids"].max_length',
+      { dynamic_batching: { padding: { "input.ids": { axis: "1" } } } },
+      'dynamic_batching.padding["input.ids"].axis',
     );
-    expect(issue.message).toBe("required");
+    expect(issue.message).toBe("expected a number");
   });
 
   it("lists the datatypes for an unknown one", () => {
@@ -281,50 +283,70 @@ describe("model config cross-field checks", () => {
     expect(issue.received).toBe(3);
   });
 
-  it("rejects padding the batch dimension", () => {
-    const issue = issueAt(
-      { input_padding: { ids: { dimension: 0, max_length: 8 } } },
-      "input_padding.ids.dimension",
-    );
-    expect(issue.message).toContain("batch dimension");
+  it("rejects padding the batch axis, of an input or of an output", () => {
+    const issues = issuesOf({
+      dynamic_batching: { padding: { ids: { axis: 0, outputs: { logits: 0, mask: 2 } } } },
+    });
+    expect(issues.map((issue) => issue.path)).toEqual([
+      "dynamic_batching.padding.ids.axis",
+      "dynamic_batching.padding.ids.outputs.logits",
+    ]);
+    expect(issues[0]?.message).toContain("batch dimension");
   });
 
   it("rejects padding on a model that does not batch", () => {
     const issue = issueAt(
-      { max_batch_size: 0, input_padding: { ids: { dimension: 1, max_length: 8 } } },
-      "input_padding.ids",
+      { max_batch_size: 0, dynamic_batching: { padding: { ids: { axis: 1 } } } },
+      "dynamic_batching.padding.ids",
     );
     expect(issue.message).toContain("does not batch");
   });
 
-  it("checks padding against the declared mock inputs", () => {
+  it("checks padding against the declared mock tensors", () => {
     const mock = {
       inputs: [
         { name: "ids", datatype: "INT64", shape: [-1, -1] },
         { name: "mask", datatype: "INT64", shape: [-1, 8] },
       ],
+      outputs: [{ name: "logits", datatype: "FP32", shape: [-1, -1, 2] }],
     };
+    const padded = (padding: unknown) => ({ mock, dynamic_batching: { padding } });
     expect(
       issueAt(
-        { backend: "mock", mock, input_padding: { tokens: { dimension: 1, max_length: 8 } } },
-        "input_padding.tokens",
+        { backend: "mock", ...padded({ tokens: { axis: 1 } }) },
+        "dynamic_batching.padding.tokens",
       ).message,
     ).toContain("declared: ids, mask");
     expect(
       issueAt(
-        { backend: "mock", mock, input_padding: { mask: { dimension: 1, max_length: 8 } } },
-        "input_padding.mask.dimension",
+        { backend: "mock", ...padded({ mask: { axis: 1 } }) },
+        "dynamic_batching.padding.mask.axis",
       ).message,
-    ).toContain("variable (-1) dimension");
+    ).toContain("variable (-1) axis");
     expect(
       issueAt(
-        { backend: "mock", mock, input_padding: { ids: { dimension: 2, max_length: 8 } } },
-        "input_padding.ids.dimension",
+        { backend: "mock", ...padded({ ids: { axis: 2 } }) },
+        "dynamic_batching.padding.ids.axis",
       ).message,
     ).toContain("[-1,-1]");
     expect(
-      mockConfig({ mock, input_padding: { ids: { dimension: 1, max_length: 8 } } }).input_padding,
-    ).toEqual({ ids: { dimension: 1, value: 0, max_length: 8 } });
+      issueAt(
+        { backend: "mock", ...padded({ ids: { axis: 1, outputs: { scores: 1 } } }) },
+        "dynamic_batching.padding.ids.outputs.scores",
+      ).message,
+    ).toContain("mock.outputs declares no");
+    expect(
+      issueAt(
+        { backend: "mock", ...padded({ ids: { axis: 1, outputs: { logits: 2 } } }) },
+        "dynamic_batching.padding.ids.outputs.logits",
+      ).received,
+    ).toBe(2);
+    const accepted = mockConfig(
+      padded({ ids: { axis: 1, max_length: 8, outputs: { logits: 1 } } }),
+    );
+    expect(accepted.dynamic_batching.padding).toEqual({
+      ids: { axis: 1, value: 0, max_length: 8, outputs: { logits: 1 } },
+    });
   });
 
   it("requires a batching mock to declare the batch dimension as -1", () => {

@@ -28,6 +28,20 @@ export const tensorSpecSchema = strictSection({
   shape: z.array(z.int().min(-1)),
 });
 
+/**
+ * Padding of one input along one variable axis, so that requests of different lengths share a
+ * batch (Triton cannot, #3395).
+ */
+const inputPaddingSchema = strictSection({
+  /** Index into the request shape (batch dimension first) of the variable axis to pad. */
+  axis: count(0),
+  value: z.number().default(0),
+  /** Pad to this fixed length (longer requests are rejected); absent: to the batch's longest. */
+  max_length: count(1).optional(),
+  /** Outputs that carry the padded length, by name, with their axis: cut back per request. */
+  outputs: z.record(z.string().min(1), count(0)).default(() => ({})),
+});
+
 const dynamicBatchingSchema = strictSection({
   max_queue_delay_us: count(0).default(1000),
   preferred_batch_sizes: z
@@ -39,6 +53,7 @@ const dynamicBatchingSchema = strictSection({
   priority_levels: count(1).default(1),
   default_priority: count(1).optional(),
   default_timeout_us: count(0).default(0),
+  padding: z.record(z.string().min(1), inputPaddingSchema).default(() => ({})),
 })
   .superRefine((batching, ctx) => {
     const { default_priority, priority_levels } = batching;
@@ -51,27 +66,18 @@ const dynamicBatchingSchema = strictSection({
       });
     }
   })
-  // Unlabelled requests get the lowest priority, so that setting `priority_levels` alone lets
-  // callers promote urgent work without demoting everything else.
+  // Unlabelled requests sit in the middle level (rounded towards lower priority), so callers
+  // can both promote and demote work relative to them.
   .transform(({ default_priority, ...batching }) => ({
     ...batching,
-    default_priority: default_priority ?? batching.priority_levels,
+    default_priority: default_priority ?? Math.ceil((batching.priority_levels + 1) / 2),
   }));
-
-const inputPaddingSchema = strictSection({
-  /** Index into the request shape (batch dimension first) of the variable dimension to pad. */
-  dimension: count(0),
-  value: z.number().default(0),
-  /** Requests longer than this are rejected, so padding never grows a batch without bound. */
-  max_length: count(1),
-});
 
 const commonShape = {
   version_policy: versionPolicySchema.prefault({ latest: { num_versions: 1 } }),
   instances: count(1).default(1),
   max_batch_size: count(0).default(32),
   dynamic_batching: dynamicBatchingSchema.prefault({}),
-  input_padding: z.record(z.string().min(1), inputPaddingSchema).default(() => ({})),
   parameters: z.record(z.string(), z.unknown()).default(() => ({})),
 };
 
@@ -149,47 +155,70 @@ function checkDeclaredTensors(
   });
 }
 
-function checkPadding(
-  config: AnyModelConfig,
-  declaredInputs: readonly TensorSpecConfig[] | undefined,
+/** Checks a padded axis: never the batch axis, and a variable (-1) one where shapes are declared. */
+function checkPaddedAxis(
+  target: { readonly name: string; readonly axis: number; readonly list: "inputs" | "outputs" },
+  paths: { readonly name: PropertyKey[]; readonly axis: PropertyKey[] },
+  declared: readonly TensorSpecConfig[] | undefined,
   ctx: Ctx,
 ): void {
-  for (const [name, padding] of Object.entries(config.input_padding)) {
+  if (target.axis === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: paths.axis,
+      input: target.axis,
+      message: "axis 0 is the batch dimension; pad a variable axis (1 or more)",
+    });
+    return;
+  }
+  if (declared === undefined) return;
+  const spec = declared.find((tensor) => tensor.name === target.name);
+  if (spec === undefined) {
+    const names = declared.map((tensor) => tensor.name).join(", ") || "none";
+    ctx.addIssue({
+      code: "custom",
+      path: paths.name,
+      input: target.name,
+      message: `mock.${target.list} declares no ${JSON.stringify(target.name)}; declared: ${names}`,
+    });
+  } else if (spec.shape[target.axis] !== -1) {
+    ctx.addIssue({
+      code: "custom",
+      path: paths.axis,
+      input: target.axis,
+      message: `must index a variable (-1) axis of ${JSON.stringify(target.name)}'s declared shape ${JSON.stringify(spec.shape)}`,
+    });
+  }
+}
+
+function checkPadding(config: AnyModelConfig, ctx: Ctx): void {
+  const declared = config.backend === "mock" ? config.mock : undefined;
+  for (const [name, padding] of Object.entries(config.dynamic_batching.padding)) {
+    const path = ["dynamic_batching", "padding", name];
     if (config.max_batch_size === 0) {
       ctx.addIssue({
         code: "custom",
-        path: ["input_padding", name],
+        path,
         input: padding,
         message:
           "padding only lets requests share a batch, and this model does not batch (max_batch_size 0): remove it or raise max_batch_size",
       });
       continue;
     }
-    if (padding.dimension === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["input_padding", name, "dimension"],
-        input: padding.dimension,
-        message: "dimension 0 is the batch dimension; pad a variable dimension (1 or more)",
-      });
-      continue;
-    }
-    if (declaredInputs === undefined) continue;
-    const spec = declaredInputs.find((input) => input.name === name);
-    if (spec === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["input_padding", name],
-        input: padding,
-        message: `no input in mock.inputs has this name; declared: ${declaredInputs.map((input) => input.name).join(", ") || "none"}`,
-      });
-    } else if (spec.shape[padding.dimension] !== -1) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["input_padding", name, "dimension"],
-        input: padding.dimension,
-        message: `must index a variable (-1) dimension of the declared shape ${JSON.stringify(spec.shape)}`,
-      });
+    checkPaddedAxis(
+      { name, axis: padding.axis, list: "inputs" },
+      { name: path, axis: [...path, "axis"] },
+      declared?.inputs,
+      ctx,
+    );
+    for (const [output, axis] of Object.entries(padding.outputs)) {
+      const outputPath = [...path, "outputs", output];
+      checkPaddedAxis(
+        { name: output, axis, list: "outputs" },
+        { name: outputPath, axis: outputPath },
+        declared?.outputs,
+        ctx,
+      );
     }
   }
 }
@@ -214,7 +243,7 @@ export const modelConfigSchema = z
       checkDeclaredTensors("inputs", declared.inputs, batching, ctx);
     if (declared?.outputs !== undefined)
       checkDeclaredTensors("outputs", declared.outputs, batching, ctx);
-    checkPadding(config, declared?.inputs, ctx);
+    checkPadding(config, ctx);
   });
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;
