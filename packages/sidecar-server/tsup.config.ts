@@ -1,3 +1,13 @@
 import { libraryConfig } from "../../tooling/tsup.config.base.ts";
 
-export default libraryConfig({ index: "src/index.ts" });
+export default libraryConfig(
+  {
+    index: "src/index.ts",
+    // Each model instance runs this file in a worker thread (Node 20 cannot run the TypeScript).
+    "instance-worker": "src/executor/instance-worker.ts",
+    // Tests start real workers, which only exist built; they reach the pool through this entry.
+    "executor-pool": "src/executor/executor-pool.ts",
+  },
+  // The pool finds the worker entry via `import.meta.url`, which the CJS build gets as a shim.
+  { shims: true },
+);

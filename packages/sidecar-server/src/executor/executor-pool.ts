@@ -1,0 +1,114 @@
+import {
+  ErrorCode,
+  type ModelLoadRequest,
+  type ModelSignature,
+  SidecarError,
+  type Tensor,
+} from "@gpu-sidecar/sidecar-core";
+import { pino } from "pino";
+import type { BackendName } from "../backends/create-backend.js";
+import { createExecutorInstance, type ExecutorInstance } from "./executor-instance.js";
+import type { ExecutorLogger } from "./executor-logger.js";
+
+export interface ExecutorPoolOptions {
+  readonly backend: BackendName;
+  readonly request: ModelLoadRequest;
+  /** Model instances, each a worker thread with its own session (Triton's instance_group count). */
+  readonly instances: number;
+  /** By default a pino logger named "gpu-sidecar". */
+  readonly logger?: ExecutorLogger;
+}
+
+/**
+ * The executors of one model version. It never queues: back-pressure is a signal, so the
+ * batcher forms the next batch only when `idleCount > 0` and waits for `onIdle` otherwise,
+ * which keeps every waiting request in the one queue that has priorities and deadlines.
+ */
+export interface ExecutorPool {
+  /** The model's signature once every instance has loaded; rejects if any load fails. */
+  readonly ready: Promise<ModelSignature>;
+  /** Instances in the pool. */
+  readonly size: number;
+  /** Instances that can take a batch now. */
+  readonly idleCount: number;
+  /** Calls `listener` each time an instance becomes idle; returns the unsubscribe function. */
+  onIdle(listener: () => void): () => void;
+  /**
+   * Runs one batch on an idle instance; rejects with RESOURCE_EXHAUSTED when none is idle.
+   * Takes ownership of the inputs: a tensor spanning its whole buffer is transferred to the
+   * worker (the caller's buffer is detached afterwards), a view into a larger buffer is copied.
+   * A crash of the instance rejects the batch with INTERNAL and restarts the instance.
+   */
+  run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
+  /** Lets running batches finish, then unloads and ends every worker. Idempotent. */
+  close(): Promise<void>;
+}
+
+export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
+  const { backend, request, instances: count } = options;
+  const model = `model "${request.name}" version ${request.version}`;
+  if (!Number.isInteger(count) || count < 1) {
+    throw new SidecarError(
+      ErrorCode.InvalidArgument,
+      `${model}: instances must be a positive integer, got ${count}`,
+    );
+  }
+  const logger = options.logger ?? pino({ name: "gpu-sidecar" });
+  const listeners = new Set<() => void>();
+  const notifyIdle = () => {
+    for (const listener of listeners) listener();
+  };
+  const instances: ExecutorInstance[] = Array.from({ length: count }, (_, index) =>
+    createExecutorInstance({
+      index,
+      workerData: { backend, request },
+      logger,
+      onIdle: notifyIdle,
+    }),
+  );
+  let closing: Promise<void> | undefined;
+
+  const close = () => {
+    closing ??= Promise.all(instances.map((instance) => instance.close())).then(() => {
+      listeners.clear();
+    });
+    return closing;
+  };
+
+  const ready = Promise.all(instances.map((instance) => instance.loaded)).then(
+    ([signature]) => signature as ModelSignature,
+    async (error: unknown) => {
+      await close();
+      throw error;
+    },
+  );
+  // `ready` rejecting is reported to whoever awaits it; nobody awaiting is not a crash.
+  ready.catch(() => {});
+
+  return {
+    ready,
+    size: count,
+    get idleCount() {
+      return instances.filter((instance) => instance.idle).length;
+    },
+    onIdle(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async run(inputs, outputNames) {
+      if (closing !== undefined) {
+        throw new SidecarError(ErrorCode.Unavailable, `the executors of ${model} are closed`);
+      }
+      const instance = instances.find((candidate) => candidate.idle);
+      if (instance === undefined) {
+        throw new SidecarError(
+          ErrorCode.ResourceExhausted,
+          `all ${count} instances of ${model} are busy or loading; dispatch a batch only while ` +
+            "idleCount > 0, and wait for onIdle otherwise",
+        );
+      }
+      return instance.run(inputs, outputNames);
+    },
+    close,
+  };
+}

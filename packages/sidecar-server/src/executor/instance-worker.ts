@@ -1,0 +1,58 @@
+// Entry of one model instance's worker thread (built to dist/instance-worker.js). It loads the
+// model with its own backend session and runs one batch at a time: the blocking native call
+// happens here, never on the sidecar's event loop.
+import { parentPort, workerData } from "node:worker_threads";
+import { type LoadedModel, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { createBackend } from "../backends/create-backend.js";
+import type {
+  FromInstance,
+  InstanceWorkerData,
+  ToInstance,
+  WireError,
+} from "./instance-messages.js";
+import { transferableTensors } from "./transferable-tensors.js";
+
+function toWire(error: unknown): WireError {
+  const { code, message } = SidecarError.from(error);
+  return { code, message };
+}
+
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) {
+    throw new Error("instance-worker.js is a worker_threads entry; start it with new Worker()");
+  }
+  const post = (message: FromInstance, transferList: ArrayBuffer[] = []) =>
+    port.postMessage(message, transferList);
+  const { backend, request } = workerData as InstanceWorkerData;
+
+  let model: LoadedModel;
+  try {
+    model = await createBackend(backend, {
+      onWarning: (message) => post({ type: "warning", message }),
+    }).load(request);
+  } catch (error) {
+    post({ type: "load-failed", error: toWire(error) });
+    port.close();
+    return;
+  }
+
+  port.on("message", async (message: ToInstance) => {
+    if (message.type === "close") {
+      await model.unload();
+      port.close();
+      return;
+    }
+    try {
+      const { tensors, transferList } = transferableTensors(
+        await model.run(message.inputs, message.outputNames),
+      );
+      post({ type: "result", outputs: tensors }, transferList);
+    } catch (error) {
+      post({ type: "run-failed", error: toWire(error) });
+    }
+  });
+  post({ type: "ready", signature: model.signature });
+}
+
+void main();
