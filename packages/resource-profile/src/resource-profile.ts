@@ -112,7 +112,8 @@ export class ResourceProfile {
 
   /** Operators memory + network memory. */
   getTotalMemory(): bigint {
-    return this.getOperatorsMemory() + this.getNetworkMemory();
+    const amounts = this.#require("getTotalMemory");
+    return this.getOperatorsMemory() + amounts.networkMemory;
   }
 
   /** Non-zero extended resources by name (sorted), amounts as exact decimal text. */

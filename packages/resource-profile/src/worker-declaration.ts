@@ -86,9 +86,11 @@ function readExternalResources(config: Config): ReadonlyMap<string, ExternalReso
   const listKey = WorkerConfigKeys.externalResources;
   const listText = readValue(config, listKey) ?? "";
   const blocks = new Map<string, Map<string, string>>();
-  for (const entry of listText.split(";")) {
+  // Flink writes `none` for an empty list.
+  const entries = listText === "none" ? [] : listText.split(";");
+  for (const entry of entries) {
     const name = entry.trim();
-    if (name === "" || name === "none") continue;
+    if (name === "") continue;
     checkResourceName(listKey, name);
     if (blocks.has(name)) {
       throw invalidConfig(listKey, listText, `"${name}" is listed twice`);

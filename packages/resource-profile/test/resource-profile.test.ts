@@ -85,7 +85,8 @@ describe("Flink's UNKNOWN and ANY", () => {
   test("UNKNOWN has no field values; reading one throws", () => {
     const error = catchError(() => UNKNOWN.getCpuCores());
     expect(error.code).toBe(ResourceProfileErrorCode.UnsupportedOperation);
-    expect(error.message).toContain("ResourceProfile{UNKNOWN}");
+    expect(error.message).toContain("getCpuCores is not supported on ResourceProfile{UNKNOWN}");
+    expect(() => UNKNOWN.getTotalMemory()).toThrow(/getTotalMemory is not supported/);
     expect(() => ANY.getTaskHeapMemory()).toThrow(/ResourceProfile\{ANY\}/);
   });
 

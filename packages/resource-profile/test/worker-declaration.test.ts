@@ -79,6 +79,12 @@ describe("parseWorkerDeclaration", () => {
     ).toBe("6");
   });
 
+  test("external-resources: none declares no resources, as Flink writes it", () => {
+    const worker = parseWorkerDeclaration({ "external-resources": "none" });
+    expect(worker.externalResources.size).toBe(0);
+    expect([...worker.totalProfile.getExtendedResources()]).toEqual([]);
+  });
+
   test("network memory is min, else max, else 0", () => {
     const network = (config: Record<string, string>) =>
       parseWorkerDeclaration(config).totalProfile.getNetworkMemory();
