@@ -37,7 +37,8 @@ function parseYaml(path: string, text: string): unknown {
       })),
     );
   }
-  return document.toJS();
+  // A document of comments only has no contents: no settings, like an empty file.
+  return document.contents === null ? {} : document.toJS();
 }
 
 /**
