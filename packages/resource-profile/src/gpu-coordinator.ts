@@ -41,18 +41,22 @@ interface CoordinationState {
 export function createGpuCoordinator(options: GpuCoordinatorOptions): GpuCoordinator {
   const { stateFile, lockStaleMs = 10_000, lockRetries = 300 } = options;
   if (stateFile === "") {
-    throw new ResourceProfileError(
-      ResourceProfileErrorCode.InvalidArgument,
-      'GPU coordinator stateFile: "" is invalid; give the path of a JSON file shared by the workers',
-    );
+    throw invalidOption("stateFile", '""', "give the path of a JSON file shared by the workers");
+  }
+  // proper-lockfile silently raises a smaller `stale` to 2 s.
+  if (!Number.isFinite(lockStaleMs) || lockStaleMs < 2_000) {
+    throw invalidOption("lockStaleMs", String(lockStaleMs), "use at least 2000 ms");
+  }
+  if (!Number.isSafeInteger(lockRetries) || lockRetries < 0) {
+    throw invalidOption("lockRetries", String(lockRetries), "use a whole number >= 0");
   }
 
   /** Runs `update` on the live leases under the lock and saves what it returns. */
   async function withLeases<T>(update: (leases: Map<number, number>) => T): Promise<T> {
-    await mkdir(dirname(stateFile), { recursive: true });
     let compromised: Error | undefined;
     let unlock: () => Promise<void>;
     try {
+      await mkdir(dirname(stateFile), { recursive: true });
       unlock = await lockfile.lock(stateFile, {
         realpath: false,
         stale: lockStaleMs,
@@ -77,6 +81,8 @@ export function createGpuCoordinator(options: GpuCoordinatorOptions): GpuCoordin
       await save(leases);
       return result;
     } finally {
+      // The state is already written or the call already failed; a lock that cannot be
+      // removed goes stale and is taken over after lockStaleMs.
       await unlock().catch(() => undefined);
     }
   }
@@ -187,6 +193,13 @@ function checkPid(pid: number): void {
       `pid: ${String(pid)} is not a process id (a positive integer)`,
     );
   }
+}
+
+function invalidOption(field: string, value: string, hint: string): ResourceProfileError {
+  return new ResourceProfileError(
+    ResourceProfileErrorCode.InvalidArgument,
+    `GPU coordinator ${field}: ${value} is invalid; ${hint}`,
+  );
 }
 
 function coordinationFailed(message: string, cause?: unknown): ResourceProfileError {

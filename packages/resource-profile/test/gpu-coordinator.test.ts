@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { createGpuCoordinator, type GpuInfo, ResourceProfileErrorCode } from "../src/index.js";
-import { catchRejection } from "./catch-error.js";
+import { catchError, catchRejection } from "./catch-error.js";
 import { makeTempDir } from "./fake-command.js";
 
 const dir = makeTempDir("gpu-coordinator");
@@ -92,6 +92,28 @@ describe("GpuCoordinator in one process", () => {
     expect(error.message).toContain(
       `${stateFile} is not a GPU coordination state file (entry "0": "me")`,
     );
+  });
+
+  test.each([
+    [{ stateFile: "" }, 'stateFile: ""'],
+    [
+      { stateFile: "s.json", lockStaleMs: 500 },
+      "lockStaleMs: 500 is invalid; use at least 2000 ms",
+    ],
+    [{ stateFile: "s.json", lockRetries: -1 }, "lockRetries: -1"],
+  ])("option %j is rejected", (options, message) => {
+    const error = catchError(() => createGpuCoordinator(options));
+    expect(error.code).toBe(ResourceProfileErrorCode.InvalidArgument);
+    expect(error.message).toContain(message);
+  });
+
+  test("an unusable state file path is COORDINATION_FAILED", async () => {
+    const blocker = join(dir, "not-a-directory");
+    writeFileSync(blocker, "");
+    const coordinator = createGpuCoordinator({ stateFile: join(blocker, "gpus.json") });
+    const error = await catchRejection(coordinator.holders());
+    expect(error.code).toBe(ResourceProfileErrorCode.CoordinationFailed);
+    expect(error.message).toContain(`could not lock ${blocker}`);
   });
 
   test.each([
