@@ -183,10 +183,16 @@ describe("views instead of copies", () => {
     expect(values.buffer).not.toBe(backing.buffer);
   });
 
-  it("encodes the datatype's own typed array without copying it", () => {
-    const values = Float32Array.of(1, 2, 3);
-    const tensor = encodeTensor({ name: "f", datatype: "FP32", shape: [3], values });
-    expect(tensor.data.buffer).toBe(values.buffer);
+  it.each([
+    { datatype: "FP32", values: Float32Array.of(1, 2, 3) },
+    { datatype: "FP64", values: Float64Array.of(1, 2, 3) },
+    { datatype: "INT32", values: Int32Array.of(-1, 2, 3) },
+    { datatype: "UINT8", values: Uint8Array.of(1, 2, 3) },
+    { datatype: "INT64", values: BigInt64Array.of(1n, 2n, 3n) },
+  ] as const)("encodes $datatype's own typed array without copying it", (input) => {
+    const tensor = encodeTensor({ name: "v", shape: [3], ...input } as TensorInput);
+    expect(tensor.data.buffer).toBe(input.values.buffer);
+    expect(tensor.data.length).toBe(input.values.byteLength);
   });
 
   it("swaps byte order per element for big-endian hosts", () => {
