@@ -71,8 +71,10 @@ export class RequestQueue {
   constructor(limits: RequestQueueLimits, clock: Clock) {
     this.#limits = limits;
     this.#expiry = createExpiryTimer(clock, (request: InferenceRequest) => {
-      this.remove(request);
+      // Its owner normally takes it out on release (and reports the new depth); removing
+      // afterwards is a no-op then, and a guarantee otherwise.
       request.expire();
+      this.remove(request);
     });
   }
 

@@ -1,0 +1,422 @@
+import {
+  ErrorCode,
+  type ModelSignature,
+  SidecarError,
+  type Tensor,
+} from "@gpu-sidecar/sidecar-core";
+import {
+  assembleInputs,
+  type BatchSlice,
+  batchOutputNames,
+  splitOutputs,
+} from "./batch-assembly.js";
+import type { BatchExecutor } from "./batch-executor.js";
+import { planBatch, type ReadyBatch } from "./batch-former.js";
+import {
+  type BatcherSettings,
+  type DynamicBatcherConfig,
+  resolveBatcherSettings,
+} from "./batcher-config.js";
+import type { BatcherMetrics, MetricOutcome } from "./batcher-metrics.js";
+import {
+  type BatcherStatistics,
+  createStatisticsRecorder,
+  type StatisticsRecorder,
+} from "./batcher-statistics.js";
+import { type CancelTimer, type Clock, systemClock } from "./clock.js";
+import {
+  createInferenceRequest,
+  type InferenceRequest,
+  type RequestChunk,
+  type RequestOutcome,
+  type RequestOwner,
+} from "./inference-request.js";
+import { splitIntoChunks } from "./request-chunks.js";
+import { createRequestQueue, type RequestQueue } from "./request-queue.js";
+import { createRequestValidator, type RequestValidator } from "./request-validator.js";
+import { createShapeKeyFunction, type ShapeKeyFunction } from "./shape-key.js";
+
+/** One inference call as the batcher takes it. */
+export interface InferenceSubmission {
+  readonly inputs: readonly Tensor[];
+  /** Outputs to return, in this order; default: all of the model's, in signature order. */
+  readonly outputs?: readonly string[];
+  /** 1 is the highest; 0 or absent: the default priority. */
+  readonly priority?: number;
+  /** Queue timeout; it can only lower `default_timeout_us`. 0 or absent: the default. */
+  readonly timeoutUs?: number;
+  /** Aborting it cancels the request wherever it is. */
+  readonly signal?: AbortSignal;
+}
+
+export interface DynamicBatcherOptions {
+  readonly signature: ModelSignature;
+  readonly config: DynamicBatcherConfig;
+  readonly executor: BatchExecutor;
+  readonly clock?: Clock;
+  readonly metrics?: BatcherMetrics;
+}
+
+/** The per-model dynamic batcher. */
+export interface DynamicBatcher {
+  /** The requested outputs of this request alone, or a SidecarError. */
+  submit(submission: InferenceSubmission): Promise<Tensor[]>;
+  /** Requests accepted and not yet settled (queued or running). */
+  readonly pending: number;
+  /** Requests waiting in the queue. */
+  readonly queued: number;
+  statistics(): BatcherStatistics;
+  /**
+   * Stops accepting (submit then fails with UNAVAILABLE), runs what is queued without waiting
+   * for company, and resolves once every accepted request is settled and no batch runs.
+   * Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+const metricOutcomes: Readonly<Record<RequestOutcome, MetricOutcome>> = {
+  resolved: "success",
+  rejected: "failed",
+  expired: "timeout",
+  cancelled: "cancelled",
+};
+
+/** A dispatched batch, until the executor answers. */
+interface RunningBatch {
+  readonly slices: readonly BatchSlice[];
+  readonly rows: number;
+  readonly outputNames: readonly string[];
+  readonly startedAt: number;
+  readonly queueTimeMs: number;
+}
+
+/**
+ * The forming loop. `#pump` runs when something can change the answer to "what runs next?"
+ * (a submit, an idle instance, a finished batch, a queue-delay timer); it dispatches batches
+ * while an executor instance is idle and the most urgent shape group has a due batch. A group
+ * that waits for company holds one idle instance, so a less urgent group can use a spare
+ * instance but never the one the waiting group will need (strict priority).
+ */
+class Batcher implements DynamicBatcher, RequestOwner {
+  readonly #settings: BatcherSettings;
+  readonly #validator: RequestValidator;
+  readonly #shapeKey: ShapeKeyFunction;
+  readonly #queue: RequestQueue;
+  readonly #executor: BatchExecutor;
+  readonly #clock: Clock;
+  readonly #metrics: BatcherMetrics | undefined;
+  readonly #statistics: StatisticsRecorder = createStatisticsRecorder();
+  readonly #signatureOutputs: readonly string[];
+  readonly #unsubscribeIdle: () => void;
+  // Bound once: the pump is scheduled per tick and per timer, never per request.
+  readonly #runPump = (): void => this.#pump();
+  // The idle signal only schedules a pump, so a pool that signals from inside `run` cannot
+  // re-enter a dispatch.
+  readonly #requestPump = (): void => this.#schedulePump();
+  readonly #onWake = (): void => {
+    this.#cancelWake = undefined;
+    this.#wakeAt = Infinity;
+    this.#pump();
+  };
+  #sequence = 0;
+  #pending = 0;
+  #running = 0;
+  #pumpScheduled = false;
+  #cancelWake: CancelTimer | undefined;
+  #wakeAt = Infinity;
+  #closed: Promise<void> | undefined;
+  #resolveClosed: (() => void) | undefined;
+
+  constructor(options: DynamicBatcherOptions) {
+    const { signature, config, executor } = options;
+    this.#settings = resolveBatcherSettings(signature, config);
+    this.#validator = createRequestValidator(signature, this.#settings);
+    this.#shapeKey = createShapeKeyFunction(
+      signature.inputs,
+      this.#settings.padding,
+      this.#settings.maxBatchSize > 0,
+    );
+    this.#clock = options.clock ?? systemClock;
+    this.#queue = createRequestQueue(this.#settings, this.#clock);
+    this.#executor = executor;
+    this.#metrics = options.metrics;
+    this.#signatureOutputs = signature.outputs.map((spec) => spec.name);
+    this.#unsubscribeIdle = executor.onIdle(this.#requestPump);
+  }
+
+  get pending(): number {
+    return this.#pending;
+  }
+
+  get queued(): number {
+    return this.#queue.size;
+  }
+
+  statistics(): BatcherStatistics {
+    return this.#statistics.snapshot();
+  }
+
+  submit(submission: InferenceSubmission): Promise<Tensor[]> {
+    if (this.#closed !== undefined) {
+      return this.#refuse(
+        new SidecarError(
+          ErrorCode.Unavailable,
+          "the model is draining and accepts no new requests",
+        ),
+      );
+    }
+    if (submission.signal?.aborted) {
+      return this.#refuse(
+        new SidecarError(ErrorCode.Cancelled, "request cancelled before it was queued", {
+          cause: submission.signal.reason,
+        }),
+        "cancelled",
+      );
+    }
+    let request: InferenceRequest;
+    try {
+      request = this.#admit(submission);
+    } catch (error) {
+      return this.#refuse(SidecarError.from(error, ErrorCode.InvalidArgument));
+    }
+    this.#queue.push(request);
+    this.#pending++;
+    this.#metrics?.onQueueDepth?.(this.#queue.size);
+    this.#schedulePump();
+    return request.result;
+  }
+
+  close(): Promise<void> {
+    if (this.#closed === undefined) {
+      this.#closed = new Promise((resolve) => {
+        this.#resolveClosed = resolve;
+      });
+      // Queued batches no longer wait for company: run them now.
+      this.#schedulePump();
+      this.#settleClose();
+    }
+    return this.#closed;
+  }
+
+  /** RequestOwner: every accepted request passes here exactly once, at its outcome. */
+  released(request: InferenceRequest): void {
+    if (this.#queue.remove(request)) {
+      this.#metrics?.onQueueDepth?.(this.#queue.size);
+      // The waiting group may have lost its head; its due time changes.
+      this.#schedulePump();
+    }
+    this.#pending--;
+    const now = this.#clock.now();
+    const outcome = metricOutcomes[request.outcome ?? "rejected"];
+    const queueTimeMs = (request.scheduledAt ?? now) - request.enqueuedAt;
+    const totalTimeMs = now - request.enqueuedAt;
+    this.#statistics.recordOutcome(outcome, queueTimeMs, totalTimeMs);
+    this.#metrics?.onOutcome?.({ outcome, rows: request.rows, queueTimeMs, totalTimeMs });
+    this.#settleClose();
+  }
+
+  /** Validates and builds the request; throws INVALID_ARGUMENT or RESOURCE_EXHAUSTED. */
+  #admit(submission: InferenceSubmission): InferenceRequest {
+    const validated = this.#validator.validate(submission.inputs, submission.outputs);
+    const priority = this.#priorityOf(submission.priority);
+    const timeoutUs = this.#timeoutOf(submission.timeoutUs);
+    const refused = this.#queue.capacityError(validated.byteLength);
+    if (refused !== undefined) throw refused;
+    return createInferenceRequest({
+      sequence: this.#sequence++,
+      inputs: validated.inputs,
+      chunks: splitIntoChunks(validated.inputs, validated.rows, this.#settings.maxBatchSize),
+      outputNames: validated.outputNames,
+      outputLabels: validated.outputLabels,
+      rows: validated.rows,
+      byteLength: validated.byteLength,
+      shapeKey: this.#shapeKey(validated.inputs),
+      priority,
+      enqueuedAt: this.#clock.now(),
+      timeoutUs,
+      signal: submission.signal,
+      owner: this,
+    });
+  }
+
+  #priorityOf(requested: number | undefined): number {
+    if (requested === undefined || requested === 0) return this.#settings.defaultPriority;
+    const levels = this.#settings.priorityLevels;
+    if (!Number.isSafeInteger(requested) || requested < 1 || requested > levels) {
+      throw new SidecarError(
+        ErrorCode.InvalidArgument,
+        `priority ${requested} is outside the model's levels 1..${levels}`,
+      );
+    }
+    return requested;
+  }
+
+  /** A request may lower the default timeout, never raise it. */
+  #timeoutOf(requested: number | undefined): number {
+    const fallback = this.#settings.defaultTimeoutUs;
+    if (requested === undefined || requested === 0) return fallback;
+    if (!Number.isSafeInteger(requested) || requested < 0) {
+      throw new SidecarError(
+        ErrorCode.InvalidArgument,
+        `timeout ${requested} us is not a non-negative integer`,
+      );
+    }
+    return fallback === 0 ? requested : Math.min(requested, fallback);
+  }
+
+  #refuse(error: SidecarError, outcome: MetricOutcome = "rejected"): Promise<never> {
+    this.#statistics.recordOutcome(outcome, 0, 0);
+    this.#metrics?.onOutcome?.({ outcome, rows: 0, queueTimeMs: 0, totalTimeMs: 0 });
+    return Promise.reject(error);
+  }
+
+  /**
+   * Pumps once per tick: requests submitted in the same tick (say, one stream message's worth)
+   * are seen together and can share a batch even with max_queue_delay 0.
+   */
+  #schedulePump(): void {
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    queueMicrotask(this.#runPump);
+  }
+
+  #pump(): void {
+    this.#pumpScheduled = false;
+    const flush = this.#closed !== undefined;
+    for (;;) {
+      let idle = this.#executor.idleInstances;
+      if (idle <= 0 || this.#queue.size === 0) return;
+      const now = this.#clock.now();
+      let wakeAt = Infinity;
+      let due: ReadyBatch | undefined;
+      for (const group of this.#queue.groups()) {
+        const plan = planBatch(group, this.#settings, now, flush);
+        if (plan.ready) {
+          due = plan;
+          break;
+        }
+        wakeAt = Math.min(wakeAt, plan.readyAt);
+        if (--idle === 0) break;
+      }
+      if (due === undefined) {
+        this.#armWake(wakeAt, now);
+        return;
+      }
+      this.#dispatch(due, now);
+    }
+  }
+
+  /** Arms the one queue-delay timer for the earliest due time of a waiting group. */
+  #armWake(at: number, now: number): void {
+    if (at === this.#wakeAt) return;
+    this.#cancelWake?.();
+    this.#cancelWake = undefined;
+    this.#wakeAt = at;
+    if (at === Infinity) return;
+    // Rounded up: a timer firing before the due time would find nothing due.
+    this.#cancelWake = this.#clock.setTimer(this.#onWake, Math.max(0, Math.ceil(at - now)));
+  }
+
+  #dispatch(batch: ReadyBatch, now: number): void {
+    let oldest = now;
+    const slices = batch.members.map((request): BatchSlice => {
+      const chunkIndex = request.takeChunk(now);
+      const chunk = request.chunks[chunkIndex] as RequestChunk;
+      if (request.state === "scheduled") this.#queue.remove(request);
+      oldest = Math.min(oldest, request.enqueuedAt);
+      return { request, chunk, chunkIndex };
+    });
+    this.#metrics?.onQueueDepth?.(this.#queue.size);
+    let inputs: Tensor[];
+    let outputNames: string[];
+    try {
+      inputs = assembleInputs(slices, this.#settings);
+      outputNames = batchOutputNames(slices, this.#signatureOutputs);
+    } catch (error) {
+      this.#rejectAll(slices, SidecarError.from(error));
+      return;
+    }
+    for (const slice of slices) slice.request.markExecuting();
+    const running: RunningBatch = {
+      slices,
+      rows: batch.rows,
+      outputNames,
+      startedAt: now,
+      queueTimeMs: now - oldest,
+    };
+    this.#running++;
+    let result: Promise<Tensor[]>;
+    try {
+      result = this.#executor.run(inputs, outputNames);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    // Two closures per batch, none per request.
+    result.then(
+      (outputs) => this.#finish(running, outputs, undefined),
+      (error: unknown) => this.#finish(running, undefined, error),
+    );
+  }
+
+  #finish(batch: RunningBatch, outputs: Tensor[] | undefined, failure: unknown): void {
+    this.#running--;
+    const computeTimeMs = this.#clock.now() - batch.startedAt;
+    let error = failure === undefined ? undefined : SidecarError.from(failure);
+    if (outputs !== undefined) {
+      try {
+        const shares = splitOutputs(
+          batch.slices,
+          outputs,
+          batch.outputNames,
+          batch.rows,
+          this.#settings,
+        );
+        for (const [index, slice] of batch.slices.entries()) {
+          this.#complete(slice, shares[index] as Tensor[]);
+        }
+      } catch (wrong) {
+        error = SidecarError.from(wrong);
+      }
+    }
+    if (error !== undefined) this.#rejectAll(batch.slices, error);
+    const ok = error === undefined;
+    const requests = batch.slices.length;
+    this.#statistics.recordBatch(batch.rows, requests, computeTimeMs, ok);
+    this.#metrics?.onBatch?.({
+      rows: batch.rows,
+      requests,
+      queueTimeMs: batch.queueTimeMs,
+      computeTimeMs,
+      ok,
+    });
+    this.#schedulePump();
+    this.#settleClose();
+  }
+
+  /** Hands a slice its outputs; joining a split request's chunks may still fail for it alone. */
+  #complete(slice: BatchSlice, outputs: Tensor[]): void {
+    try {
+      slice.request.completeChunk(slice.chunkIndex, outputs);
+    } catch (error) {
+      slice.request.reject(SidecarError.from(error));
+    }
+  }
+
+  #rejectAll(slices: readonly BatchSlice[], error: SidecarError): void {
+    for (const slice of slices) slice.request.reject(error);
+  }
+
+  #settleClose(): void {
+    if (this.#resolveClosed === undefined || this.#pending > 0 || this.#running > 0) return;
+    const resolve = this.#resolveClosed;
+    this.#resolveClosed = undefined;
+    this.#unsubscribeIdle();
+    this.#armWake(Infinity, this.#clock.now());
+    this.#queue.close();
+    resolve();
+  }
+}
+
+export function createDynamicBatcher(options: DynamicBatcherOptions): DynamicBatcher {
+  return new Batcher(options);
+}
