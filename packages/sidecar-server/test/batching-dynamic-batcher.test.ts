@@ -162,6 +162,47 @@ describe("forming batches", () => {
   });
 });
 
+describe("strict priority across shape groups", () => {
+  const variable: ModelSignature = {
+    inputs: [{ name: "x", datatype: "FP32", shape: [-1, -1] }],
+    outputs: [{ name: "y", datatype: "FP32", shape: [-1, -1] }],
+  };
+
+  function submitUrgentThenFullLowGroup(batcher: DynamicBatcher) {
+    void batcher.submit({ inputs: [rowsTensor("x", 1, 2, 0)], priority: 1 });
+    void batcher.submit({ inputs: [rowsTensor("x", 4, 3, 1)], priority: 2 });
+  }
+
+  it("keeps the only idle instance for a waiting, more urgent group", async () => {
+    const { batcher, executor } = setup(
+      { max_batch_size: 4, max_queue_delay_us: 5_000, priority_levels: 2 },
+      { instances: 1 },
+      variable,
+    );
+    submitUrgentThenFullLowGroup(batcher);
+    await vi.advanceTimersByTimeAsync(4);
+    expect(executor.runs).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(executor.runs.map((run) => run.inputs[0]?.shape)).toEqual([[1, 2]]);
+  });
+
+  it("lets a full, less urgent group use a spare instance", async () => {
+    const { batcher, executor } = setup(
+      { max_batch_size: 4, max_queue_delay_us: 5_000, priority_levels: 2 },
+      { instances: 2 },
+      variable,
+    );
+    submitUrgentThenFullLowGroup(batcher);
+    await settle();
+    expect(executor.runs.map((run) => run.inputs[0]?.shape)).toEqual([[4, 3]]);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(executor.runs.map((run) => run.inputs[0]?.shape)).toEqual([
+      [4, 3],
+      [1, 2],
+    ]);
+  });
+});
+
 describe("splitting oversize requests", () => {
   it("splits a request larger than max_batch_size and reassembles its rows in order", async () => {
     const { batcher, executor } = setup({ max_batch_size: 4 }, { autoRespond: true });
@@ -540,6 +581,24 @@ describe("drain", () => {
     expect(closed.settled).toBe(true);
     expect(executor.listenerCount).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it("destroy fails what is queued with UNAVAILABLE and waits only for running batches", async () => {
+    const { batcher, executor } = setup({ max_batch_size: 1 }, { instances: 1 });
+    const running = submitRows(batcher, 1, 0);
+    await settle();
+    const queued = submitRows(batcher, 1, 1);
+    await settle();
+    const closed = track(batcher.destroy());
+    expect(batcher.destroy()).toBe(batcher.close());
+    const error = await rejectionOf(queued);
+    expect(error.code).toBe(ErrorCode.Unavailable);
+    expect(closed.settled).toBe(false);
+    executor.runs[0]?.respond();
+    expectRows(await running, 1, 0);
+    await settle();
+    expect(closed.settled).toBe(true);
+    expect(executor.runs).toHaveLength(1);
   });
 
   it("resolves at once when nothing is pending", async () => {

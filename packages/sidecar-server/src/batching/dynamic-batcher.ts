@@ -72,6 +72,12 @@ export interface DynamicBatcher {
    * Idempotent: every call returns the same promise.
    */
   close(): Promise<void>;
+  /**
+   * Stops without running the queue (after a drain timeout): refuses new requests as `close`
+   * does, fails every queued request with UNAVAILABLE, and returns `close`'s promise, which
+   * resolves once the batches already running have ended.
+   */
+  destroy(): Promise<void>;
 }
 
 const metricOutcomes: Readonly<Record<RequestOutcome, MetricOutcome>> = {
@@ -196,6 +202,18 @@ class Batcher implements DynamicBatcher, RequestOwner {
       this.#settleClose();
     }
     return this.#closed;
+  }
+
+  destroy(): Promise<void> {
+    const closed = this.close();
+    const queued: InferenceRequest[] = [];
+    for (const group of this.#queue.groups()) queued.push(...group.members());
+    const error = new SidecarError(
+      ErrorCode.Unavailable,
+      "the model stopped before the request ran; retry on another instance",
+    );
+    for (const request of queued) request.reject(error);
+    return closed;
   }
 
   /** RequestOwner: every accepted request passes here exactly once, at its outcome. */
