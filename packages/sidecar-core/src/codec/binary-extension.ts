@@ -1,4 +1,5 @@
 import { describeValue, invalidArgument } from "./invalid-argument.js";
+import { isJsonObject } from "./json-object.js";
 import { binaryDataSizeOf } from "./rest-json.js";
 import { strictUtf8Decoder, utf8ByteLength, utf8Encoder } from "./utf8.js";
 
@@ -31,24 +32,19 @@ export interface BuiltBinaryExtensionBody {
 }
 
 function tensorNameOf(entry: unknown): string | undefined {
-  if (typeof entry !== "object" || entry === null) return undefined;
-  const { name } = entry as { readonly name?: unknown };
-  return typeof name === "string" ? name : undefined;
+  return isJsonObject(entry) && typeof entry.name === "string" ? entry.name : undefined;
 }
 
-function parametersOf(entry: unknown): unknown {
-  return typeof entry === "object" && entry !== null
-    ? (entry as { readonly parameters?: unknown }).parameters
-    : undefined;
-}
-
-function tensorList(header: Readonly<Record<string, unknown>>, key: "inputs" | "outputs") {
+function tensorList(
+  header: Readonly<Record<string, unknown>>,
+  key: "inputs" | "outputs",
+): readonly unknown[] {
   const list = header[key];
   if (list === undefined) return [];
   if (!Array.isArray(list)) {
     throw invalidArgument(undefined, `header ${key} is ${describeValue(list)}, expected an array`);
   }
-  return list as readonly unknown[];
+  return list;
 }
 
 /**
@@ -71,23 +67,23 @@ export function parseBinaryExtensionBody(
   try {
     header = JSON.parse(strictUtf8Decoder.decode(body.subarray(0, headerLength)));
   } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw invalidArgument(
       undefined,
-      `the ${headerLength}-byte JSON header does not parse: ${(cause as Error).message}`,
+      `the ${headerLength}-byte JSON header does not parse: ${reason}`,
     );
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+  if (!isJsonObject(header)) {
     throw invalidArgument(
       undefined,
       `the JSON header is ${describeValue(header)}, expected an object`,
     );
   }
-  const record = header as Readonly<Record<string, unknown>>;
   let offset = headerLength;
   const sliceAll = (list: readonly unknown[]) =>
     list.map((entry) => {
       const name = tensorNameOf(entry);
-      const size = binaryDataSizeOf(parametersOf(entry), name);
+      const size = binaryDataSizeOf(isJsonObject(entry) ? entry.parameters : undefined, name);
       if (size === undefined) return undefined;
       const remaining = body.length - offset;
       if (size > remaining) {
@@ -99,15 +95,15 @@ export function parseBinaryExtensionBody(
       offset += size;
       return body.subarray(offset - size, offset);
     });
-  const inputData = sliceAll(tensorList(record, "inputs"));
-  const outputData = sliceAll(tensorList(record, "outputs"));
+  const inputData = sliceAll(tensorList(header, "inputs"));
+  const outputData = sliceAll(tensorList(header, "outputs"));
   if (offset !== body.length) {
     throw invalidArgument(
       undefined,
       `the body has ${body.length - offset} bytes after the declared binary data, expected none`,
     );
   }
-  return { header: record, inputData, outputData };
+  return { header, inputData, outputData };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Datatype, Tensor } from "../tensor.js";
 import { isDatatype } from "./datatype-info.js";
 import { elementCount } from "./element-count.js";
 import { describeValue, formatShape, invalidArgument } from "./invalid-argument.js";
+import { isJsonObject } from "./json-object.js";
 import { validateTensor } from "./tensor-validation.js";
 import { decodeTensorValues, encodeTensor, type TensorInput } from "./tensor-values.js";
 import { strictUtf8Decoder } from "./utf8.js";
@@ -37,10 +38,6 @@ const NON_FINITE: ReadonlyMap<string, number> = new Map([
 ]);
 
 const INTEGER_TEXT = /^-?\d+$/;
-
-function isJsonObject(value: unknown): value is Readonly<Record<string, unknown>> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** `parameters.binary_data_size` of a REST tensor, checked; undefined when absent. */
 export function binaryDataSizeOf(

@@ -230,13 +230,19 @@ type Decoders = {
   [D in Datatype]: (tensor: Tensor) => TensorValueMap[D];
 };
 
-/** Fixed-size data checked against the shape, as a host-order typed array. */
-function fixed<T>(datatype: Exclude<Datatype, "BYTES" | "BOOL">, ctor: TypedArrayConstructor<T>) {
+/** Decodes fixed-size data, checked against the shape, as a host-order typed array. */
+function fixedSizeDecoder<T>(
+  datatype: Exclude<Datatype, "BYTES" | "BOOL">,
+  ctor: TypedArrayConstructor<T>,
+) {
   return (tensor: Tensor): T => {
     assertFixedByteLength(datatype, tensor.shape, tensor.data, tensor.name);
     return hostOrderArray(ctor, tensor.data);
   };
 }
+
+const fp16Bits = fixedSizeDecoder("FP16", Uint16Array);
+const bf16Bits = fixedSizeDecoder("BF16", Uint16Array);
 
 const decoders: Decoders = {
   BOOL: (tensor) => {
@@ -244,18 +250,18 @@ const decoders: Decoders = {
     assertBoolBytes(tensor.data, tensor.name);
     return Array.from(tensor.data, (byte) => byte === 1);
   },
-  UINT8: fixed("UINT8", Uint8Array),
-  UINT16: fixed("UINT16", Uint16Array),
-  UINT32: fixed("UINT32", Uint32Array),
-  UINT64: fixed("UINT64", BigUint64Array),
-  INT8: fixed("INT8", Int8Array),
-  INT16: fixed("INT16", Int16Array),
-  INT32: fixed("INT32", Int32Array),
-  INT64: fixed("INT64", BigInt64Array),
-  FP16: (tensor) => decodeHalfFloats(fixed("FP16", Uint16Array)(tensor), float16BitsToNumber),
-  BF16: (tensor) => decodeHalfFloats(fixed("BF16", Uint16Array)(tensor), bfloat16BitsToNumber),
-  FP32: fixed("FP32", Float32Array),
-  FP64: fixed("FP64", Float64Array),
+  UINT8: fixedSizeDecoder("UINT8", Uint8Array),
+  UINT16: fixedSizeDecoder("UINT16", Uint16Array),
+  UINT32: fixedSizeDecoder("UINT32", Uint32Array),
+  UINT64: fixedSizeDecoder("UINT64", BigUint64Array),
+  INT8: fixedSizeDecoder("INT8", Int8Array),
+  INT16: fixedSizeDecoder("INT16", Int16Array),
+  INT32: fixedSizeDecoder("INT32", Int32Array),
+  INT64: fixedSizeDecoder("INT64", BigInt64Array),
+  FP16: (tensor) => decodeHalfFloats(fp16Bits(tensor), float16BitsToNumber),
+  BF16: (tensor) => decodeHalfFloats(bf16Bits(tensor), bfloat16BitsToNumber),
+  FP32: fixedSizeDecoder("FP32", Float32Array),
+  FP64: fixedSizeDecoder("FP64", Float64Array),
   BYTES: (tensor) =>
     decodeBytesElements(tensor.data, elementCount(tensor.shape, tensor.name), tensor.name),
 };
