@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
-import type { ModelLoadRequest, Tensor } from "@gpu-sidecar/sidecar-core";
+import { fileURLToPath } from "node:url";
+import { type ModelLoadRequest, parseModelConfig, type Tensor } from "@gpu-sidecar/sidecar-core";
 import { describe, expect, it } from "vitest";
 import { createMockBackend } from "../src/backends/mock-backend.js";
 import { createOnnxBackend } from "../src/backends/onnx-backend.js";
@@ -111,11 +112,10 @@ describe("mock backend", () => {
   });
 
   it("declares the same signature for fraud-mock as the ONNX fraud model has", async () => {
-    const config = JSON.parse(
-      readFileSync(new URL("../models/fraud-mock/config.json", import.meta.url), "utf8"),
-    ) as { backend: string; parameters: Record<string, unknown> };
-    expect(config.backend).toBe("mock");
-    const mock = await createMockBackend().load(request(config.parameters));
+    const path = fileURLToPath(new URL("../models/fraud-mock/config.json", import.meta.url));
+    const config = parseModelConfig(JSON.parse(readFileSync(path, "utf8")), path);
+    if (config.backend !== "mock") throw new Error(`${path} must configure the mock backend`);
+    const mock = await createMockBackend().load(request(config.mock));
     const onnx = await createOnnxBackend().load({
       name: "fraud",
       version: "1",

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseModelConfig } from "@gpu-sidecar/sidecar-core";
 import * as ort from "onnxruntime-node";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -74,6 +75,18 @@ describe("demo fraud model", () => {
     } finally {
       await session.release();
     }
+  });
+
+  it("ships a config the sidecar accepts: onnx on the CPU, batching up to 64 rows", () => {
+    const path = join(packageRoot, "models/fraud/config.json");
+    const config = parseModelConfig(JSON.parse(readFileSync(path, "utf8")), path);
+    expect(config).toMatchObject({
+      backend: "onnx",
+      max_batch_size: 64,
+      instances: 1,
+      execution_providers: ["cpu"],
+      dynamic_batching: { max_queue_delay_us: 2000 },
+    });
   });
 
   it("rejects a feature array that does not hold whole rows", () => {

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   type LoadedModel,
   type ModelLoadRequest,
+  ONNX_MODEL_FILE,
   SidecarError,
   type TensorSpec,
 } from "@gpu-sidecar/sidecar-core";
@@ -16,9 +17,6 @@ export interface OnnxBackendOptions {
   /** Receives load-time warnings (a CPU fallback); by default `process.emitWarning`. */
   readonly onWarning?: (message: string) => void;
 }
-
-/** The file a model version directory must hold for this backend. */
-export const ONNX_MODEL_FILE = "model.onnx";
 
 const ENABLE_CUDA =
   "To run on the GPU, install onnxruntime-node's CUDA 12 provider libraries (allow its build " +

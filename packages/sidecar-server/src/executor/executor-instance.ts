@@ -152,13 +152,16 @@ export function createExecutorInstance(options: ExecutorInstanceOptions): Execut
     const current = new Worker(INSTANCE_WORKER_URL, { workerData });
     let error: Error | undefined;
     worker = current;
-    current.on("message", onMessage);
+    // A replaced worker (one that failed to reload and is still ending) speaks for nobody.
+    current.on("message", (message: FromInstance) => {
+      if (worker === current) onMessage(message);
+    });
     current.on("error", (reason) => {
       error = reason;
     });
     workerExited = new Promise((resolve) => {
       current.once("exit", (code) => {
-        onExit(code, error);
+        if (worker === current) onExit(code, error);
         resolve();
       });
     });

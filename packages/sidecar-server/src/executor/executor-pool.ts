@@ -1,17 +1,17 @@
 import {
   ErrorCode,
+  type ModelBackendName,
   type ModelLoadRequest,
   type ModelSignature,
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
 import { pino } from "pino";
-import type { BackendName } from "../backends/create-backend.js";
 import { createExecutorInstance, type ExecutorInstance } from "./executor-instance.js";
 import type { ExecutorLogger } from "./executor-logger.js";
 
 export interface ExecutorPoolOptions {
-  readonly backend: BackendName;
+  readonly backend: ModelBackendName;
   readonly request: ModelLoadRequest;
   /** Model instances, each a worker thread with its own session (Triton's instance_group count). */
   readonly instances: number;

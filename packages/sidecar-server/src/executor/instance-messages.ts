@@ -1,14 +1,14 @@
 import type {
   ErrorCode,
+  ModelBackendName,
   ModelLoadRequest,
   ModelSignature,
   Tensor,
 } from "@gpu-sidecar/sidecar-core";
-import type { BackendName } from "../backends/create-backend.js";
 
 /** What an instance worker is started with (`workerData`, structured-cloned). */
 export interface InstanceWorkerData {
-  readonly backend: BackendName;
+  readonly backend: ModelBackendName;
   readonly request: ModelLoadRequest;
 }
 
