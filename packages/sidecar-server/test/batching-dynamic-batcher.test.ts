@@ -463,6 +463,50 @@ describe("executor answers", () => {
     expect(error.message).toMatch(/0 tensors for the 1 requested/);
   });
 
+  it("fails every member with INTERNAL when an output's data does not match its shape", async () => {
+    const truncated: Responder = (inputs) => {
+      const x = inputs[0] as Tensor;
+      return [{ ...x, name: "y", data: x.data.subarray(4) }];
+    };
+    const { batcher } = setup({}, { autoRespond: true, responder: truncated });
+    const results = [submitRows(batcher, 1, 0), submitRows(batcher, 1, 1)];
+    for (const result of results) {
+      const error = await rejectionOf(result);
+      expect(error.code).toBe(ErrorCode.Internal);
+      expect(error.message).toMatch(/^could not split the batch's outputs: tensor "y"/);
+    }
+  });
+
+  it("fails the members when the executor rejects with no reason at all", async () => {
+    const { batcher, executor } = setup();
+    const result = submitRows(batcher, 1, 0);
+    await settle();
+    executor.runs[0]?.reject(undefined);
+    expect((await rejectionOf(result)).code).toBe(ErrorCode.Internal);
+    expect(batcher.pending).toBe(0);
+  });
+
+  it("fails a split request alone with INTERNAL when its chunks' outputs do not join", async () => {
+    const model: ModelSignature = {
+      inputs: [{ name: "x", datatype: "FP32", shape: [-1, 2] }],
+      outputs: [{ name: "y", datatype: "FP32", shape: [-1, -1] }],
+    };
+    // Each batch answers with as many columns as it has rows.
+    const square: Responder = (inputs) => {
+      const rows = inputs[0]?.shape[0] ?? 0;
+      return [f32("y", [rows, rows], new Array<number>(rows * rows).fill(1))];
+    };
+    const { batcher } = setup(
+      { max_batch_size: 2 },
+      { autoRespond: true, responder: square },
+      model,
+    );
+    const split = submitRows(batcher, 3, 0);
+    const error = await rejectionOf(split);
+    expect(error.code).toBe(ErrorCode.Internal);
+    expect(error.message).toMatch(/outputs of the 2 chunks of request \d+ do not join/);
+  });
+
   it("asks once for every output a member wants and gives each member only its own", async () => {
     const model: ModelSignature = {
       inputs: [{ name: "x", datatype: "FP32", shape: [-1, 2] }],

@@ -23,6 +23,14 @@ type Layout = Pick<BatcherSettings, "maxBatchSize" | "padding" | "unpadding">;
  * padding a declared axis to `max_length` or, without one, to the longest chunk in the batch.
  */
 export function assembleInputs(slices: readonly BatchSlice[], layout: Layout): Tensor[] {
+  try {
+    return joinInputs(slices, layout);
+  } catch (error) {
+    throw asInternal(error, "could not assemble the batch");
+  }
+}
+
+function joinInputs(slices: readonly BatchSlice[], layout: Layout): Tensor[] {
   const first = slices[0];
   if (first === undefined) return [];
   if (layout.maxBatchSize === 0) return [...first.chunk.inputs];
@@ -53,12 +61,36 @@ function wrongOutputs(problem: string): SidecarError {
 }
 
 /**
+ * Requests were validated before they were queued, so a codec error while assembling or
+ * splitting a batch is the sidecar's (or the executor's) fault, not the client's: INTERNAL.
+ */
+function asInternal(error: unknown, context: string): SidecarError {
+  const cause = SidecarError.from(error);
+  if (cause.code === ErrorCode.Internal) return cause;
+  return new SidecarError(ErrorCode.Internal, `${context}: ${cause.message}`, { cause });
+}
+
+/**
  * Each slice's outputs, in the order and with the names its request asked for: every output is
  * split along the batch axis (views), and outputs carrying a padded length are cut back to the
  * slice's own length. Throws INTERNAL when the executor's answer does not fit the batch (count,
  * names or rows), which fails every member: none of them can trust its share.
  */
 export function splitOutputs(
+  slices: readonly BatchSlice[],
+  outputs: readonly Tensor[],
+  outputNames: readonly string[],
+  rows: number,
+  layout: Layout,
+): Tensor[][] {
+  try {
+    return shareOutputs(slices, outputs, outputNames, rows, layout);
+  } catch (error) {
+    throw asInternal(error, "could not split the batch's outputs");
+  }
+}
+
+function shareOutputs(
   slices: readonly BatchSlice[],
   outputs: readonly Tensor[],
   outputNames: readonly string[],

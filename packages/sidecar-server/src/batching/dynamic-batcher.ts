@@ -371,33 +371,34 @@ class Batcher implements DynamicBatcher, RequestOwner {
     }
     // Two closures per batch, none per request.
     result.then(
-      (outputs) => this.#finish(running, outputs, undefined),
-      (error: unknown) => this.#finish(running, undefined, error),
+      (outputs) => this.#succeed(running, outputs),
+      (error: unknown) => this.#fail(running, SidecarError.from(error)),
     );
   }
 
-  #finish(batch: RunningBatch, outputs: Tensor[] | undefined, failure: unknown): void {
+  #succeed(batch: RunningBatch, outputs: Tensor[]): void {
+    let shares: Tensor[][];
+    try {
+      shares = splitOutputs(batch.slices, outputs, batch.outputNames, batch.rows, this.#settings);
+    } catch (error) {
+      this.#fail(batch, SidecarError.from(error));
+      return;
+    }
+    for (const [index, slice] of batch.slices.entries()) {
+      slice.request.completeChunk(slice.chunkIndex, shares[index] as Tensor[]);
+    }
+    this.#ended(batch, true);
+  }
+
+  /** Every member of the batch fails with the same error; no other request is touched. */
+  #fail(batch: RunningBatch, error: SidecarError): void {
+    this.#rejectAll(batch.slices, error);
+    this.#ended(batch, false);
+  }
+
+  #ended(batch: RunningBatch, ok: boolean): void {
     this.#running--;
     const computeTimeMs = this.#clock.now() - batch.startedAt;
-    let error = failure === undefined ? undefined : SidecarError.from(failure);
-    if (outputs !== undefined) {
-      try {
-        const shares = splitOutputs(
-          batch.slices,
-          outputs,
-          batch.outputNames,
-          batch.rows,
-          this.#settings,
-        );
-        for (const [index, slice] of batch.slices.entries()) {
-          this.#complete(slice, shares[index] as Tensor[]);
-        }
-      } catch (wrong) {
-        error = SidecarError.from(wrong);
-      }
-    }
-    if (error !== undefined) this.#rejectAll(batch.slices, error);
-    const ok = error === undefined;
     const requests = batch.slices.length;
     this.#statistics.recordBatch(batch.rows, requests, computeTimeMs, ok);
     this.#metrics?.onBatch?.({
@@ -409,15 +410,6 @@ class Batcher implements DynamicBatcher, RequestOwner {
     });
     this.#schedulePump();
     this.#settleClose();
-  }
-
-  /** Hands a slice its outputs; joining a split request's chunks may still fail for it alone. */
-  #complete(slice: BatchSlice, outputs: Tensor[]): void {
-    try {
-      slice.request.completeChunk(slice.chunkIndex, outputs);
-    } catch (error) {
-      slice.request.reject(SidecarError.from(error));
-    }
   }
 
   #rejectAll(slices: readonly BatchSlice[], error: SidecarError): void {

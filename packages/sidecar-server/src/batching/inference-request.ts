@@ -165,9 +165,23 @@ export class InferenceRequest {
     this.#chunksDone++;
     if (this.#chunksDone < this.#chunks.length) return;
     const parts = this.#chunkOutputs as readonly (readonly Tensor[])[];
-    const joined = this.outputLabels.map((_, o) =>
-      concatTensors(parts.map((chunkOutputs) => chunkOutputs[o] as Tensor)),
-    );
+    let joined: Tensor[];
+    try {
+      joined = this.outputLabels.map((_, o) =>
+        concatTensors(parts.map((chunkOutputs) => chunkOutputs[o] as Tensor)),
+      );
+    } catch (error) {
+      // The executor answered each chunk with outputs that do not join (say, different
+      // non-batch shapes): the model misbehaved, the request did not.
+      this.reject(
+        new SidecarError(
+          ErrorCode.Internal,
+          `outputs of the ${parts.length} chunks of request ${this.sequence} do not join: ${SidecarError.from(error).message}`,
+          { cause: error },
+        ),
+      );
+      return;
+    }
     this.resolve(joined);
   }
 

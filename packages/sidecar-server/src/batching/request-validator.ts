@@ -62,32 +62,23 @@ export class RequestValidator {
   /** Throws INVALID_ARGUMENT naming the offending tensor. */
   validate(inputs: readonly Tensor[], outputs: readonly string[] | undefined): ValidatedRequest {
     const ordered = this.#orderInputs(inputs);
+    const named: Tensor[] = [];
     let rows = 1;
     let byteLength = 0;
-    ordered.forEach((input, index) => {
-      const spec = this.#signature.inputs[index];
-      if (spec === undefined) return;
+    this.#signature.inputs.forEach((spec, index) => {
+      const input = ordered[index] as Tensor;
       // Validate under the client's spelling so that messages name what the client sent.
       validateAgainstSpec(input, input.name === spec.name ? spec : { ...spec, name: input.name });
-      byteLength += input.data.byteLength;
       if (this.#settings.maxBatchSize > 0) rows = this.#checkRows(input, index, rows, ordered);
-      const padding = this.#settings.padding[index];
-      const length = padding === undefined ? undefined : input.shape[padding.axis];
-      if (padding?.maxLength !== undefined && length !== undefined && length > padding.maxLength) {
-        throw invalid(
-          input.name,
-          `length ${length} on axis ${padding.axis} is longer than the padding max_length ${padding.maxLength}`,
-        );
-      }
-    });
-    const named = ordered.map((input, index) => {
-      const name = this.#inputNames[index] as string;
-      return input.name === name ? input : { ...input, name };
+      this.#checkPaddedLength(input, index);
+      byteLength += input.data.byteLength;
+      named.push(input.name === spec.name ? input : { ...input, name: spec.name });
     });
     const [outputNames, outputLabels] = this.#resolveOutputs(outputs);
     return { inputs: named, outputNames, outputLabels, rows, byteLength };
   }
 
+  /** Every slot filled, in signature order; throws on unknown, repeated or missing inputs. */
   #orderInputs(inputs: readonly Tensor[]): Tensor[] {
     const ordered = new Array<Tensor | undefined>(this.#inputNames.length);
     for (const input of inputs) {
@@ -121,6 +112,18 @@ export class RequestValidator {
       );
     }
     return rows;
+  }
+
+  #checkPaddedLength(input: Tensor, index: number): void {
+    const padding = this.#settings.padding[index];
+    if (padding?.maxLength === undefined) return;
+    const length = input.shape[padding.axis] ?? 0;
+    if (length > padding.maxLength) {
+      throw invalid(
+        input.name,
+        `length ${length} on axis ${padding.axis} is longer than the padding max_length ${padding.maxLength}`,
+      );
+    }
   }
 
   #resolveOutputs(
