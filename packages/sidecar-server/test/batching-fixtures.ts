@@ -29,6 +29,7 @@ export function valuesOf(tensor: Tensor | undefined): number[] {
 export interface FakeRun {
   readonly inputs: Tensor[];
   readonly outputNames: string[];
+  readonly settled: boolean;
   resolve(outputs: Tensor[]): void;
   reject(error: unknown): void;
   /** Resolves with the responder's outputs. */
@@ -90,6 +91,9 @@ export class FakeExecutor implements BatchExecutor {
       const run: FakeRun = {
         inputs,
         outputNames,
+        get settled() {
+          return settled;
+        },
         resolve: (outputs) => finish(() => resolve(outputs)),
         reject: (error) => finish(() => reject(error)),
         respond: () => run.resolve(this.#responder(inputs, outputNames)),

@@ -40,21 +40,21 @@ import { createShapeKeyFunction, type ShapeKeyFunction } from "./shape-key.js";
 export interface InferenceSubmission {
   readonly inputs: readonly Tensor[];
   /** Outputs to return, in this order; default: all of the model's, in signature order. */
-  readonly outputs?: readonly string[];
+  readonly outputs?: readonly string[] | undefined;
   /** 1 is the highest; 0 or absent: the default priority. */
-  readonly priority?: number;
+  readonly priority?: number | undefined;
   /** Queue timeout; it can only lower `default_timeout_us`. 0 or absent: the default. */
-  readonly timeoutUs?: number;
+  readonly timeoutUs?: number | undefined;
   /** Aborting it cancels the request wherever it is. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface DynamicBatcherOptions {
   readonly signature: ModelSignature;
   readonly config: DynamicBatcherConfig;
   readonly executor: BatchExecutor;
-  readonly clock?: Clock;
-  readonly metrics?: BatcherMetrics;
+  readonly clock?: Clock | undefined;
+  readonly metrics?: BatcherMetrics | undefined;
 }
 
 /** The per-model dynamic batcher. */
