@@ -7,6 +7,8 @@ export default libraryConfig(
     "instance-worker": "src/executor/instance-worker.ts",
     // Tests start real workers, which only exist built; they reach the pool through this entry.
     "executor-pool": "src/executor/executor-pool.ts",
+    // The `gpu-sidecar` command (package.json `bin`).
+    cli: "src/cli.ts",
   },
   // The pool finds the worker entry via `import.meta.url`, which the CJS build gets as a shim.
   { shims: true },
