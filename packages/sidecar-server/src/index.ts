@@ -1,1 +1,25 @@
-export {};
+export type {
+  BatchEvent,
+  BatcherMetrics,
+  MetricOutcome,
+  RequestOutcomeEvent,
+} from "./batching/batcher-metrics.js";
+export type { BatcherStatistics, DurationStatistic } from "./batching/batcher-statistics.js";
+export type {
+  DynamicBatcher,
+  DynamicBatcherOptions,
+  InferenceSubmission,
+} from "./batching/dynamic-batcher.js";
+export { createDynamicBatcher } from "./batching/dynamic-batcher.js";
+export type { ExecutorPool, ExecutorPoolOptions } from "./executor/executor-pool.js";
+export { createExecutorPool } from "./executor/executor-pool.js";
+export type { SidecarAddresses, TcpAddress } from "./server/listeners.js";
+export type {
+  ModelIndexEntry,
+  ModelManager,
+  ModelState,
+  ModelVersionStatistics,
+} from "./server/model-manager.js";
+export type { ServedVersion } from "./server/model-version.js";
+export type { Sidecar, SidecarMetrics, SidecarOptions } from "./server/sidecar.js";
+export { startSidecar } from "./server/sidecar.js";

@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+import {
+  ConfigError,
+  LOG_LEVELS,
+  loadSidecarConfig,
+  MODEL_CONTROL_MODES,
+  type SidecarConfigFlags,
+  SidecarError,
+} from "@gpu-sidecar/sidecar-core";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { SERVER_VERSION } from "./server/server-info.js";
+import { type Sidecar, startSidecar } from "./server/sidecar.js";
+
+/** Exit code of a configuration the sidecar cannot start with (a usage error, as in sysexits). */
+const EXIT_CONFIG = 2;
+const EXIT_FAILURE = 1;
+
+async function serve(flags: SidecarConfigFlags): Promise<void> {
+  let config: Awaited<ReturnType<typeof loadSidecarConfig>>;
+  try {
+    config = await loadSidecarConfig({ flags });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`gpu-sidecar: ${error.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const logger = pino({ name: "gpu-sidecar", level: config.log.level });
+  let sidecar: Sidecar;
+  try {
+    sidecar = await startSidecar(config, { logger });
+  } catch (error) {
+    const failure = SidecarError.from(error);
+    logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);
+    process.exit(EXIT_FAILURE);
+  }
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      // A second Ctrl-C means "now": the operator chose not to wait for the drain.
+      logger.warn({ signal }, "second signal: exiting without finishing the drain");
+      process.exit(EXIT_FAILURE);
+    }
+    signalled = true;
+    logger.info({ signal }, "shutting down");
+    sidecar.drain().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.fatal({ err: error }, "shutdown failed");
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+const program = new Command("gpu-sidecar")
+  .description(
+    "One long-lived inference sidecar per GPU node: dynamic batching behind the Open Inference Protocol (KServe v2 / Triton) over gRPC, REST and a Unix socket.",
+  )
+  .version(SERVER_VERSION);
+
+program
+  .command("serve")
+  .description(
+    "Load the model repository and serve it. Settings come from defaults < --config file < GPU_SIDECAR_* environment variables < these flags.",
+  )
+  .option("--config <file>", "JSON or YAML config file (or GPU_SIDECAR_CONFIG)")
+  .option(
+    "--model-repository <dir>",
+    "model repository: <dir>/<model>/<version>/model.onnx with optional <dir>/<model>/config.json",
+  )
+  .option("--host <address>", "address the TCP listeners bind (default 127.0.0.1)")
+  .option(
+    "--http-port <port>",
+    "HTTP/1.1 port for REST v2 and Connect (default 8000; 0 = any free port, false = off)",
+  )
+  .option(
+    "--grpc-port <port>",
+    "cleartext HTTP/2 port for gRPC, gRPC-Web and Connect (default 8001; 0 = any free port, false = off)",
+  )
+  .option(
+    "--metrics-port <port>",
+    "Prometheus metrics port (default 8002; 0 = any free port, false = off)",
+  )
+  .option(
+    "--uds <path>",
+    "Unix domain socket (HTTP/2: gRPC and Connect) for co-located workers, created with mode server.uds.mode (default 0600); false = off",
+  )
+  .addOption(
+    new Option(
+      "--model-control-mode <mode>",
+      "none: load every model at start; explicit: load and unload through the repository API",
+    ).choices(MODEL_CONTROL_MODES),
+  )
+  .option(
+    "--load-model <name...>",
+    "with --model-control-mode explicit: models to load at start (repeatable)",
+  )
+  .option("--strict-model-load", "exit non-zero when any model fails to load at start")
+  .addOption(new Option("--log-level <level>", "pino log level (default info)").choices(LOG_LEVELS))
+  .addHelpText(
+    "after",
+    `
+Every setting, its environment variable and the config file format: docs/config.md of
+@gpu-sidecar/sidecar-core.
+
+On SIGTERM or SIGINT the sidecar reports NOT_SERVING, refuses new work, finishes queued and
+running requests within server.limits.drain_timeout_ms, removes its socket and exits 0.`,
+  )
+  .action((flags: SidecarConfigFlags) => serve(flags));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`gpu-sidecar: ${SidecarError.from(error).message}\n`);
+  process.exit(EXIT_FAILURE);
+});

@@ -1,0 +1,208 @@
+import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type ServerHttp2Session,
+} from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import { ErrorCode, type ServerConfig, SidecarError } from "@gpu-sidecar/sidecar-core";
+import type { Logger } from "pino";
+import type { RestRouter } from "./rest-router.js";
+
+/** Connect's request handler, the same function for HTTP/1.1 and HTTP/2. */
+type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
+
+import { bindOwnerOnly, claimSocketPath, removeSocketFile, restrictSocket } from "./unix-socket.js";
+
+export interface TcpAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Where the sidecar listens; a disabled listener is absent. */
+export interface SidecarAddresses {
+  /** HTTP/1.1: REST v2 and the Connect protocol (and gRPC-Web). */
+  readonly http?: TcpAddress;
+  /** Cleartext HTTP/2: gRPC, gRPC-Web and Connect. */
+  readonly grpc?: TcpAddress;
+  /** Prometheus metrics, when a metrics handler is mounted. */
+  readonly metrics?: TcpAddress;
+  /** Unix domain socket path, cleartext HTTP/2 like `grpc`. */
+  readonly uds?: string;
+}
+
+export interface ListenersOptions {
+  readonly server: ServerConfig;
+  readonly rest: RestRouter;
+  /** Connect's handler (`connectNodeAdapter`), for HTTP/1.1 and HTTP/2 alike. */
+  readonly connect: NodeHandlerFn;
+  /** Serves the metrics port; without it no metrics port is opened. */
+  readonly metrics?: RequestListener | undefined;
+  readonly logger: Logger;
+}
+
+export interface Listeners {
+  readonly addresses: SidecarAddresses;
+  /**
+   * Stops accepting connections, lets open requests finish for up to `graceMs`, then cuts what
+   * is left and removes the socket file. Idempotent.
+   */
+  close(graceMs: number): Promise<void>;
+}
+
+interface Listener {
+  close(graceMs: number): Promise<void>;
+}
+
+function listenError(what: string, error: NodeJS.ErrnoException): SidecarError {
+  const hint =
+    error.code === "EADDRINUSE"
+      ? "the address is in use; stop the other process or choose another port (0 picks a free one)"
+      : error.message;
+  return new SidecarError(ErrorCode.Unavailable, `cannot listen on ${what}: ${hint}`, {
+    cause: error,
+  });
+}
+
+function listen(server: Server | Http2Server, what: string, bind: () => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(listenError(what, error));
+    server.once("error", onError);
+    server.once("listening", () => {
+      server.off("error", onError);
+      resolve();
+    });
+    bind();
+  });
+}
+
+function whenClosed(server: Server | Http2Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+  });
+}
+
+function closeHttp1(server: Server): Listener {
+  return {
+    async close(graceMs) {
+      const closed = whenClosed(server);
+      // Keep-alive connections with no request in flight would hold `close` open.
+      server.closeIdleConnections();
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs).unref();
+      await closed;
+      clearTimeout(cut);
+    },
+  };
+}
+
+/** An HTTP/2 server whose sessions are tracked, so that closing can send each one a GOAWAY. */
+function trackedHttp2(handler: NodeHandlerFn): {
+  server: Http2Server;
+  listener: Listener;
+} {
+  const server = createHttp2Server(handler);
+  const sessions = new Set<ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  return {
+    server,
+    listener: {
+      async close(graceMs) {
+        const closed = whenClosed(server);
+        // GOAWAY: no new streams, open ones finish.
+        for (const session of sessions) session.close();
+        const cut = setTimeout(() => {
+          for (const session of sessions) session.destroy();
+        }, graceMs).unref();
+        await closed;
+        clearTimeout(cut);
+      },
+    },
+  };
+}
+
+function tcpAddress(server: Server | Http2Server): TcpAddress {
+  const { address, port } = server.address() as AddressInfo;
+  return { host: address, port };
+}
+
+/**
+ * Opens the sidecar's listeners in Triton's layout: HTTP/1.1 on `http_port` (REST under /v2,
+ * Connect for every other path), cleartext HTTP/2 on `grpc_port` (Node's h2c server cannot
+ * fall back to HTTP/1.1, hence two ports), the metrics port when a handler is mounted, and the
+ * Unix socket (HTTP/2) created owner-only, then given `uds.mode`, before this resolves. If any
+ * listener fails, the ones already open are closed.
+ */
+export async function startListeners(options: ListenersOptions): Promise<Listeners> {
+  const { server: config, rest, connect, metrics, logger } = options;
+  const { host } = config;
+  const open: Listener[] = [];
+  const addresses: {
+    http?: TcpAddress;
+    grpc?: TcpAddress;
+    metrics?: TcpAddress;
+    uds?: string;
+  } = {};
+  let closing: Promise<void> | undefined;
+  const close = (graceMs: number) => {
+    closing ??= Promise.all(open.map((listener) => listener.close(graceMs))).then(async () => {
+      if (addresses.uds !== undefined) await removeSocketFile(addresses.uds);
+    });
+    return closing;
+  };
+
+  try {
+    if (config.http_port !== false) {
+      const port = config.http_port;
+      const server = createHttpServer((request, response) => {
+        const path = request.url ?? "/";
+        if (path === "/v2" || path.startsWith("/v2/") || path.startsWith("/v2?")) {
+          rest(request, response);
+        } else {
+          connect(request, response);
+        }
+      });
+      await listen(server, `${host}:${port} (http_port)`, () => server.listen(port, host));
+      open.push(closeHttp1(server));
+      addresses.http = tcpAddress(server);
+    }
+    if (config.grpc_port !== false) {
+      const port = config.grpc_port;
+      const { server, listener } = trackedHttp2(connect);
+      await listen(server, `${host}:${port} (grpc_port)`, () => server.listen(port, host));
+      open.push(listener);
+      addresses.grpc = tcpAddress(server);
+    }
+    if (config.metrics_port !== false && metrics !== undefined) {
+      const port = config.metrics_port;
+      const server = createHttpServer(metrics);
+      await listen(server, `${host}:${port} (metrics_port)`, () => server.listen(port, host));
+      open.push(closeHttp1(server));
+      addresses.metrics = tcpAddress(server);
+    }
+    const path = config.uds.path;
+    if (path !== false) {
+      if (await claimSocketPath(path)) {
+        logger.warn({ uds: path }, "removed a stale Unix socket file nobody answered on");
+      }
+      const { server, listener } = trackedHttp2(connect);
+      await listen(server, `Unix socket ${path} (uds.path)`, () =>
+        bindOwnerOnly(() => server.listen(path)),
+      );
+      open.push(listener);
+      addresses.uds = path;
+      await restrictSocket(path, config.uds.mode);
+    }
+  } catch (error) {
+    await close(0);
+    throw error;
+  }
+  return { addresses, close };
+}

@@ -1,0 +1,132 @@
+import type {
+  ModelSignature,
+  RepositoryModel,
+  ModelVersion as RepositoryVersion,
+  Tensor,
+} from "@gpu-sidecar/sidecar-core";
+import type { Logger } from "pino";
+import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import type { BatcherStatistics } from "../batching/batcher-statistics.js";
+import {
+  createDynamicBatcher,
+  type DynamicBatcher,
+  type InferenceSubmission,
+} from "../batching/dynamic-batcher.js";
+import { createExecutorPool, type ExecutorPool } from "../executor/executor-pool.js";
+
+/** Triton's platform names, so Triton tooling reading ModelMetadata recognizes the backend. */
+const PLATFORMS = { onnx: "onnxruntime_onnx", mock: "mock" } as const;
+
+/** One loaded version of a model: its executors and the batcher in front of them. */
+export interface ServedVersion {
+  readonly name: string;
+  readonly version: string;
+  readonly platform: string;
+  readonly signature: ModelSignature;
+  /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
+  readonly lastInferenceMs: number;
+  infer(submission: InferenceSubmission): Promise<Tensor[]>;
+  statistics(): BatcherStatistics;
+  /** Stops taking requests and settles every accepted one (queued work runs at once). */
+  drain(): Promise<void>;
+  /** Drains, then unloads the model and ends its executor threads. Idempotent. */
+  close(): Promise<void>;
+  /**
+   * Stops without running the queue (after a drain timeout): requests still queued fail with
+   * UNAVAILABLE, running batches finish, then the executors end. Idempotent.
+   */
+  terminate(): Promise<void>;
+}
+
+export interface LoadModelVersionOptions {
+  readonly model: RepositoryModel;
+  readonly version: RepositoryVersion;
+  readonly logger: Logger;
+  readonly metrics?: BatcherMetrics | undefined;
+}
+
+/**
+ * What the backend reads from `ModelLoadRequest.parameters`. The model config's typed keys
+ * win over free-form `parameters`, which a mock may also use for its signature and latency.
+ */
+function backendParameters(model: RepositoryModel): Record<string, unknown> {
+  const { config } = model;
+  if (config.backend === "onnx") {
+    return {
+      ...config.parameters,
+      execution_providers: config.execution_providers,
+      allow_cpu_fallback: config.allow_cpu_fallback,
+    };
+  }
+  const declared = Object.entries(config.mock).filter(([, value]) => value !== undefined);
+  return { ...Object.fromEntries(declared), ...config.parameters };
+}
+
+/**
+ * Starts the executors of one model version, waits until every instance has loaded, and puts a
+ * dynamic batcher configured from the model config in front of them. A failed load leaves
+ * nothing running.
+ */
+export async function loadModelVersion(options: LoadModelVersionOptions): Promise<ServedVersion> {
+  const { model, version, logger, metrics } = options;
+  const { config } = model;
+  const pool: ExecutorPool = createExecutorPool({
+    backend: config.backend,
+    request: {
+      name: model.name,
+      version: version.version,
+      versionPath: version.path,
+      parameters: backendParameters(model),
+    },
+    instances: config.instances,
+    logger,
+  });
+  const signature = await pool.ready;
+  let batcher: DynamicBatcher;
+  try {
+    batcher = createDynamicBatcher({
+      signature,
+      config: { ...config.dynamic_batching, max_batch_size: config.max_batch_size },
+      executor: {
+        get idleInstances() {
+          return pool.idleCount;
+        },
+        onIdle: (listener) => pool.onIdle(listener),
+        run: (inputs, outputNames) => pool.run(inputs, outputNames),
+      },
+      ...(metrics === undefined ? {} : { metrics }),
+    });
+  } catch (error) {
+    await pool.close();
+    throw error;
+  }
+  let lastInferenceMs = 0;
+  let closing: Promise<void> | undefined;
+  let terminating: Promise<void> | undefined;
+  // Queued requests fail at once; the pool lets running batches finish before it ends.
+  const terminate = () => {
+    terminating ??= Promise.all([batcher.destroy(), pool.close()]).then(() => {});
+    return terminating;
+  };
+  return {
+    name: model.name,
+    version: version.version,
+    platform: PLATFORMS[config.backend],
+    signature,
+    get lastInferenceMs() {
+      return lastInferenceMs;
+    },
+    async infer(submission) {
+      const outputs = await batcher.submit(submission);
+      lastInferenceMs = Date.now();
+      return outputs;
+    },
+    statistics: () => batcher.statistics(),
+    drain: () => batcher.close(),
+    close() {
+      closing ??= batcher.close().then(terminate);
+      return closing;
+    },
+    terminate,
+  };
+}

@@ -1,0 +1,184 @@
+import type { RequestListener } from "node:http";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import {
+  createHealthService,
+  createLifecycle,
+  ErrorCode,
+  GRPCInferenceService,
+  Health,
+  type Lifecycle,
+  LifecycleState,
+  loadModelRepository,
+  type SidecarConfig,
+  SidecarError,
+} from "@gpu-sidecar/sidecar-core";
+import { type Logger, pino } from "pino";
+import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import { createBearerAuth } from "./bearer-auth.js";
+import { createInferenceService } from "./inference-service.js";
+import { type SidecarAddresses, startListeners } from "./listeners.js";
+import { createModelManager, type ModelManager } from "./model-manager.js";
+import { createRestRouter } from "./rest-router.js";
+
+/**
+ * Where the metrics module plugs in: hooks for every model version's batcher and the handler
+ * of the metrics port. Without it the sidecar records nothing and opens no metrics port.
+ */
+export interface SidecarMetrics {
+  readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
+  /** Serves `server.metrics_port` (Prometheus text format). */
+  readonly handler?: RequestListener;
+  /** Called once the listeners are closed, to stop pollers and flush exporters. */
+  close?(): Promise<void>;
+}
+
+export interface SidecarOptions {
+  /** By default a pino logger at the config's `log.level`. */
+  readonly logger?: Logger;
+  readonly metrics?: SidecarMetrics;
+}
+
+/** A running sidecar. */
+export interface Sidecar {
+  readonly addresses: SidecarAddresses;
+  readonly lifecycle: Lifecycle;
+  readonly models: ModelManager;
+  /**
+   * The SIGTERM path: health turns NOT_SERVING and new work is refused (UNAVAILABLE / 503),
+   * queued and running work finishes within `server.limits.drain_timeout_ms`, then the
+   * listeners close and the socket file is removed. Idempotent; resolves once STOPPED.
+   */
+  drain(): Promise<void>;
+  /** Like `drain`, without waiting for queued work: it fails with UNAVAILABLE. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The least time open connections get to receive their last answers once work is drained. */
+const MIN_LISTENER_GRACE_MS = 100;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/**
+ * Starts a sidecar: opens the listeners (announced in one "listening" log line with the actual
+ * ports, so port 0 works), loads the models (all of the repository in mode `none`, the
+ * configured `models` in mode `explicit`) and then serves. With `strict_model_load` a model that
+ * fails to load stops the sidecar again and rejects; otherwise it stays not ready.
+ */
+export async function startSidecar(
+  config: SidecarConfig,
+  options: SidecarOptions = {},
+): Promise<Sidecar> {
+  const logger = options.logger ?? pino({ name: "gpu-sidecar", level: config.log.level });
+  const { metrics } = options;
+  const repository = await loadModelRepository(config.model_repository);
+  const lifecycle = createLifecycle({ models: [] });
+  const models = createModelManager({
+    repository,
+    mode: config.model_control_mode,
+    lifecycle,
+    logger,
+    batcherMetrics: metrics?.batcherMetrics,
+  });
+  const { limits, auth: authConfig } = config.server;
+  const auth =
+    authConfig.bearer_token === undefined ? undefined : createBearerAuth(authConfig.bearer_token);
+  const connect = connectNodeAdapter({
+    routes(router) {
+      router.service(GRPCInferenceService, createInferenceService({ manager: models, lifecycle }));
+      router.service(Health, createHealthService(lifecycle));
+    },
+    readMaxBytes: limits.max_request_bytes,
+    interceptors: auth === undefined ? [] : [auth.interceptor],
+  });
+  const listeners = await startListeners({
+    server: config.server,
+    rest: createRestRouter({
+      manager: models,
+      lifecycle,
+      maxRequestBytes: limits.max_request_bytes,
+      auth,
+      logger,
+    }),
+    connect,
+    metrics: metrics?.handler,
+    logger,
+  });
+  const { addresses } = listeners;
+  logger.info(
+    {
+      http: addresses.http?.port,
+      grpc: addresses.grpc?.port,
+      metrics: addresses.metrics?.port,
+      uds: addresses.uds,
+      host: config.server.host,
+    },
+    "listening",
+  );
+
+  let shutdown: Promise<void> | undefined;
+  let hurry: () => void = () => {};
+  const hurried = new Promise<void>((resolve) => {
+    hurry = resolve;
+  });
+
+  const stop = (graceful: boolean): Promise<void> => {
+    if (!graceful) hurry();
+    shutdown ??= (async () => {
+      const startedAt = performance.now();
+      const deadline = startedAt + (graceful ? limits.drain_timeout_ms : 0);
+      lifecycle.transition(LifecycleState.Draining);
+      logger.info({ drainTimeoutMs: limits.drain_timeout_ms }, "draining");
+      const drained = models.close();
+      const outcome = await Promise.race([
+        drained.then(() => "drained" as const),
+        delay(Math.max(0, deadline - performance.now())).then(() => "timeout" as const),
+        hurried.then(() => "hurried" as const),
+      ]);
+      if (outcome !== "drained") {
+        logger.warn(
+          { reason: outcome },
+          "drain cut short: requests still queued fail with UNAVAILABLE",
+        );
+        await models.terminate();
+      }
+      await drained;
+      lifecycle.transition(LifecycleState.Stopped);
+      const graceMs = Math.max(MIN_LISTENER_GRACE_MS, deadline - performance.now());
+      await listeners.close(graceful ? graceMs : 0);
+      await metrics?.close?.();
+      logger.info({ ms: Math.round(performance.now() - startedAt) }, "stopped");
+    })();
+    return shutdown;
+  };
+
+  const names =
+    config.model_control_mode === "none" ? await repository.listModels() : config.models;
+  const failures = await models.start(names);
+  if (failures.length > 0 && config.strict_model_load) {
+    await stop(false);
+    throw new SidecarError(
+      ErrorCode.FailedPrecondition,
+      `strict_model_load: ${failures.length} of ${names.length} models failed to load: ${failures
+        .map((failure) => `${failure.name} (${failure.error.message})`)
+        .join("; ")}`,
+    );
+  }
+  lifecycle.transition(LifecycleState.Serving);
+  logger.info(
+    {
+      models: names.length,
+      failed: failures.map((failure) => failure.name),
+      ready: lifecycle.ready,
+    },
+    "serving",
+  );
+  return {
+    addresses,
+    lifecycle,
+    models,
+    drain: () => stop(true),
+    close: () => stop(false),
+  };
+}
