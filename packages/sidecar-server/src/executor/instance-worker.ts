@@ -2,7 +2,7 @@
 // model with its own backend session and runs one batch at a time: the blocking native call
 // happens here, never on the sidecar's event loop.
 import { parentPort, workerData } from "node:worker_threads";
-import { type LoadedModel, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, type LoadedModel, SidecarError } from "@gpu-sidecar/sidecar-core";
 import { createBackend } from "../backends/create-backend.js";
 import type {
   FromInstance,
@@ -20,7 +20,10 @@ function toWire(error: unknown): WireError {
 async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) {
-    throw new Error("instance-worker.js is a worker_threads entry; start it with new Worker()");
+    throw new SidecarError(
+      ErrorCode.FailedPrecondition,
+      "instance-worker.js is a worker_threads entry; start it with new Worker(), not node",
+    );
   }
   const post = (message: FromInstance, transferList: ArrayBuffer[] = []) =>
     port.postMessage(message, transferList);
@@ -39,7 +42,11 @@ async function main(): Promise<void> {
 
   port.on("message", async (message: ToInstance) => {
     if (message.type === "close") {
-      await model.unload();
+      try {
+        await model.unload();
+      } catch (error) {
+        post({ type: "warning", message: `unloading the model failed: ${toWire(error).message}` });
+      }
       port.close();
       return;
     }
