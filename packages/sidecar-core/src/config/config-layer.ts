@@ -1,3 +1,6 @@
+import { resolve } from "node:path";
+import { PATH_KEYS } from "./config-overrides.js";
+import { isPlainObject, valueAt } from "./key-path.js";
 import type { SourceOf } from "./parse-config.js";
 
 /** One source of raw settings (a file, the environment, the flags), before validation. */
@@ -14,26 +17,32 @@ export interface ConfigSetting {
   readonly source: string;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function hasValueAt(root: unknown, path: readonly PropertyKey[]): boolean {
-  let value = root;
-  for (const key of path) {
-    if (!isPlainObject(value) || typeof key !== "string" || !Object.hasOwn(value, key))
-      return false;
-    value = value[key];
+/**
+ * A config file's content, read from `file`. Its relative paths are rebased onto the file's
+ * directory, so the file means the same from any working directory. An issue under any
+ * top-level key the file sets is attributed to the file.
+ */
+export function createFileLayer(
+  content: Readonly<Record<string, unknown>>,
+  file: string,
+  directory: string,
+): ConfigLayer {
+  const value = structuredClone(content) as Record<string, unknown>;
+  for (const key of PATH_KEYS) {
+    const keys = key.split(".");
+    const leaf = keys.pop() ?? key;
+    const parent = valueAt(value, keys);
+    const path = isPlainObject(parent) ? parent[leaf] : undefined;
+    if (isPlainObject(parent) && typeof path === "string" && path !== "") {
+      parent[leaf] = resolve(directory, path);
+    }
   }
-  return true;
-}
-
-/** A config file's content; every key path in it is attributed to the file. */
-export function createFileLayer(value: Record<string, unknown>, source: string): ConfigLayer {
   return {
     value,
-    sourceOf: (path) =>
-      path.length > 0 && hasValueAt(value, path.slice(0, 1)) ? source : undefined,
+    sourceOf: (path) => {
+      const [top] = path;
+      return typeof top === "string" && Object.hasOwn(value, top) ? file : undefined;
+    },
   };
 }
 

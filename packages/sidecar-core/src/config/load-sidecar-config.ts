@@ -14,9 +14,9 @@ import {
   CONFIG_OVERRIDES,
   coerceOverride,
   ENV_PREFIX,
-  PATH_KEYS,
   type SidecarConfigFlags,
 } from "./config-overrides.js";
+import { isPlainObject } from "./key-path.js";
 import { validateConfig } from "./parse-config.js";
 import { readConfigFile } from "./read-config-file.js";
 import { type SidecarConfig, sidecarConfigSchema } from "./sidecar-config-schema.js";
@@ -32,25 +32,6 @@ export interface LoadSidecarConfigOptions {
 
 const KNOWN_VARIABLES = [CONFIG_FILE_ENV, ...CONFIG_OVERRIDES.map((override) => override.env)];
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Rebases the file's relative paths onto its directory, so the file means the same from any cwd. */
-function rebasePaths(content: Record<string, unknown>, directory: string): Record<string, unknown> {
-  const rebased = structuredClone(content);
-  for (const key of PATH_KEYS) {
-    const keys = key.split(".");
-    const leaf = keys.pop() ?? key;
-    let parent: unknown = rebased;
-    for (const part of keys) parent = isPlainObject(parent) ? parent[part] : undefined;
-    if (isPlainObject(parent) && typeof parent[leaf] === "string" && parent[leaf] !== "") {
-      parent[leaf] = resolve(directory, parent[leaf]);
-    }
-  }
-  return rebased;
-}
-
 async function loadFileLayer(path: string): Promise<ConfigLayer> {
   const content = await readConfigFile(path);
   if (!isPlainObject(content)) {
@@ -63,7 +44,7 @@ async function loadFileLayer(path: string): Promise<ConfigLayer> {
       },
     ]);
   }
-  return createFileLayer(rebasePaths(content, dirname(path)), path);
+  return createFileLayer(content, path, dirname(path));
 }
 
 function readEnvironment(
@@ -130,7 +111,7 @@ export async function loadSidecarConfig(
   const flags = options.flags ?? {};
   const issues: ConfigIssue[] = [];
   const layers: ConfigLayer[] = [];
-  const file = flags.config ?? (env[CONFIG_FILE_ENV] || undefined);
+  const file = flags.config || env[CONFIG_FILE_ENV] || undefined;
   if (file !== undefined) layers.push(await loadFileLayer(resolve(cwd, file)));
   layers.push(createOverrideLayer(readEnvironment(env, cwd, issues)));
   layers.push(createOverrideLayer(readFlags(flags, cwd)));

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DATATYPES } from "../tensor.js";
+import { countSchema as count, MiB } from "./count-schema.js";
 import { parseConfig } from "./parse-config.js";
 import { strictSection } from "./strict-section.js";
 import { versionPolicySchema } from "./version-policy.js";
@@ -10,12 +11,6 @@ export type ModelBackendName = (typeof MODEL_BACKENDS)[number];
 /** onnxruntime execution providers, in the order a model config may prefer them. */
 export const EXECUTION_PROVIDERS = ["cuda", "cpu", "tensorrt"] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
-
-const MiB = 1024 * 1024;
-
-function count(min: number) {
-  return z.int().min(min).max(Number.MAX_SAFE_INTEGER);
-}
 
 function distinct<T>(values: readonly T[]): boolean {
   return new Set(values).size === values.length;

@@ -2,18 +2,10 @@ import type { z } from "zod";
 import { ConfigError } from "./config-error.js";
 import { configErrorMap } from "./config-error-map.js";
 import { type ConfigIssue, formatKeyPath } from "./config-issue.js";
+import { valueAt } from "./key-path.js";
 
 /** Names the source of the value at a key path (the file, or the variable or flag that set it). */
 export type SourceOf = (path: readonly PropertyKey[]) => string;
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let value = root;
-  for (const key of path) {
-    if (typeof value !== "object" || value === null) return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
-}
 
 function toConfigIssues(
   issue: z.core.$ZodIssue,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { countSchema as count, MiB } from "./count-schema.js";
 import { modelNameSchema } from "./model-name.js";
 import { parseConfig } from "./parse-config.js";
 import { strictSection } from "./strict-section.js";
@@ -9,15 +10,10 @@ export type ModelControlMode = (typeof MODEL_CONTROL_MODES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const MiB = 1024 * 1024;
 /** Protobuf cannot encode a message of 2 GiB or more, so no request may be that large. */
 const MAX_PROTOBUF_BYTES = 2 ** 31 - 1;
 /** Linux `sun_path` holds 108 bytes including the terminating NUL. */
 const MAX_UDS_PATH_BYTES = 107;
-
-function count(min: number) {
-  return z.int().min(min).max(Number.MAX_SAFE_INTEGER);
-}
 
 const portSchema = z.union(
   [z.int().min(0).max(65535), z.literal(false), z.null().transform(() => false as const)],

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { countSchema } from "./count-schema.js";
 import { strictSection } from "./strict-section.js";
 
-const versionNumber = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+const versionNumber = countSchema(1);
 
 /** Triton's `version_policy`, in its JSON form: exactly one of `latest`, `all`, `specific`. */
 export const versionPolicySchema = z.union(
