@@ -652,6 +652,44 @@ describe("drain", () => {
   });
 });
 
+describe("injected clock", () => {
+  it("reads time and sets its delay and expiry timers through the given clock", async () => {
+    let now = 1_000;
+    const timers: { at: number; callback: () => void }[] = [];
+    const clock = {
+      now: () => now,
+      setTimer(callback: () => void, delayMs: number) {
+        const timer = { at: now + delayMs, callback };
+        timers.push(timer);
+        return () => timers.splice(timers.indexOf(timer), 1);
+      },
+    };
+    const advance = async (ms: number) => {
+      now += ms;
+      for (const timer of timers.filter((candidate) => candidate.at <= now)) {
+        timers.splice(timers.indexOf(timer), 1);
+        timer.callback();
+      }
+      await settle();
+    };
+    const executor = new FakeExecutor({ autoRespond: true });
+    const batcher = createDynamicBatcher({
+      signature,
+      config: { max_batch_size: 8, max_queue_delay_us: 3_000, default_timeout_us: 1_000 },
+      executor,
+      clock,
+    });
+    const expiring = track(submitRows(batcher, 1, 0));
+    await settle();
+    expect(timers.map((timer) => timer.at).sort()).toEqual([1_001, 1_003]);
+    expect(vi.getTimerCount()).toBe(0);
+    await advance(1);
+    expect((expiring.error as SidecarError).code).toBe(ErrorCode.DeadlineExceeded);
+    expect(executor.runs).toHaveLength(0);
+    expect(timers).toEqual([]);
+  });
+});
+
 describe("metrics and statistics", () => {
   it("reports batches, outcomes, queue depth and Triton counters", async () => {
     const { batcher, executor, batches, outcomes, depths } = setup(

@@ -302,9 +302,14 @@ class Batcher implements DynamicBatcher, RequestOwner {
     this.#pumpScheduled = false;
     const flush = this.#closed !== undefined;
     for (;;) {
-      let idle = this.#executor.idleInstances;
-      if (idle <= 0 || this.#queue.size === 0) return;
       const now = this.#clock.now();
+      // Nothing queued: a pending queue-delay timer has nothing left to wake.
+      if (this.#queue.size === 0) {
+        this.#armWake(Infinity, now);
+        return;
+      }
+      let idle = this.#executor.idleInstances;
+      if (idle <= 0) return;
       let wakeAt = Infinity;
       let due: ReadyBatch | undefined;
       for (const group of this.#queue.groups()) {
