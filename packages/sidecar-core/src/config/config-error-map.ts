@@ -10,13 +10,10 @@ const NOUNS: Readonly<Record<string, string>> = {
   record: "an object of keys and values",
 };
 
-function plural(count: number | bigint, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
-}
-
 /**
- * Zod's messages rewritten as instructions ("expected one of …", "must be at most …"); the
- * received value is appended by the issue formatter, so no message repeats it.
+ * Zod's messages for the checks the config schemas use, rewritten as instructions ("expected
+ * one of …", "must be at most …"). The received value is appended by the issue formatter, so
+ * no message repeats it; messages set on a schema take precedence over these.
  */
 export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
@@ -26,23 +23,13 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
     case "invalid_value":
       return `expected one of ${issue.values.map((value) => JSON.stringify(value)).join(", ")}`;
     case "too_small":
-      if (issue.origin === "array") return `must list at least ${plural(issue.minimum, "item")}`;
+      if (issue.origin === "array") {
+        return `must list at least ${issue.minimum} item${issue.minimum === 1 ? "" : "s"}`;
+      }
       if (issue.origin === "string") return "must not be empty";
-      return issue.inclusive === false
-        ? `must be greater than ${issue.minimum}`
-        : `must be at least ${issue.minimum}`;
+      return `must be at least ${issue.minimum}`;
     case "too_big":
-      if (issue.origin === "array") return `must list at most ${plural(issue.maximum, "item")}`;
-      if (issue.origin === "string") return `must be at most ${plural(issue.maximum, "character")}`;
-      return issue.inclusive === false
-        ? `must be less than ${issue.maximum}`
-        : `must be at most ${issue.maximum}`;
-    case "invalid_format":
-      return issue.format === "regex" && "pattern" in issue
-        ? `must match ${String(issue.pattern)}`
-        : `must be a valid ${issue.format}`;
-    case "unrecognized_keys":
-      return "unknown key";
+      return `must be at most ${issue.maximum}`;
     default:
       return undefined;
   }
