@@ -136,7 +136,6 @@ export function makeRequest(
   const input = rowsTensor("x", rows, 1, 0);
   const request = createInferenceRequest({
     sequence: sequence++,
-    inputs: [input],
     chunks: [{ inputs: [input], rows }],
     outputNames: ["y"],
     outputLabels: ["y"],

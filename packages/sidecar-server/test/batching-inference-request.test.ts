@@ -89,10 +89,8 @@ describe("inference request", () => {
   });
 
   it("joins a split request's chunk outputs in row order", async () => {
-    const whole = f32("x", [3, 1], [1, 2, 3]);
     const request = createInferenceRequest({
       sequence: 1,
-      inputs: [whole],
       chunks: [
         { inputs: [f32("x", [2, 1], [1, 2])], rows: 2 },
         { inputs: [f32("x", [1, 1], [3])], rows: 1 },

@@ -242,7 +242,6 @@ class Batcher implements DynamicBatcher, RequestOwner {
     if (refused !== undefined) throw refused;
     return createInferenceRequest({
       sequence: this.#sequence++,
-      inputs: validated.inputs,
       chunks: splitIntoChunks(validated.inputs, validated.rows, this.#settings.maxBatchSize),
       outputNames: validated.outputNames,
       outputLabels: validated.outputLabels,

@@ -23,9 +23,10 @@ export interface RequestOwner {
 export interface InferenceRequestInit {
   /** Arrival order; ties FIFO order across shape groups. */
   readonly sequence: number;
-  /** Inputs in signature order, named as the model names them. */
-  readonly inputs: readonly Tensor[];
-  /** The same rows cut into chunks of at most max_batch_size rows (one chunk when it fits). */
+  /**
+   * The inputs (signature order, named as the model names them) cut along the batch axis into
+   * chunks of at most max_batch_size rows: one chunk when the request fits a batch.
+   */
   readonly chunks: readonly RequestChunk[];
   /** Requested outputs as the model names them. */
   readonly outputNames: readonly string[];
@@ -65,7 +66,6 @@ export class InferenceRequest {
   readonly signal: AbortSignal | undefined;
   readonly result: Promise<Tensor[]>;
 
-  #inputs: readonly Tensor[];
   #chunks: readonly RequestChunk[];
   #chunkOutputs: (readonly Tensor[] | undefined)[];
   #nextChunk = 0;
@@ -79,7 +79,6 @@ export class InferenceRequest {
 
   constructor(init: InferenceRequestInit) {
     this.sequence = init.sequence;
-    this.#inputs = init.inputs;
     this.#chunks = init.chunks;
     this.#chunkOutputs = new Array<readonly Tensor[] | undefined>(init.chunks.length);
     this.outputNames = init.outputNames;
@@ -107,10 +106,6 @@ export class InferenceRequest {
 
   get outcome(): RequestOutcome | undefined {
     return this.#outcome;
-  }
-
-  get inputs(): readonly Tensor[] {
-    return this.#inputs;
   }
 
   get chunks(): readonly RequestChunk[] {
@@ -234,8 +229,8 @@ export class InferenceRequest {
     this.#state = "released";
     this.#outcome = outcome;
     this.signal?.removeEventListener("abort", this);
-    // Drop the payload: a released request may stay referenced (by a client) long after.
-    this.#inputs = [];
+    // Drop the payload: batches still running other chunks keep a released request
+    // referenced until they end, and its inputs and finished outputs need not wait with it.
     this.#chunks = [];
     this.#chunkOutputs = [];
     this.#owner.released(this);
