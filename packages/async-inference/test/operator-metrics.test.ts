@@ -8,7 +8,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { asyncInference } from "../src/operator/async-inference.js";
 import type { InferFunction } from "../src/operator/async-inference-options.js";
-import { MetricName } from "../src/operator/operator-metrics.js";
+import { ModelInferenceMetric } from "../src/operator/operator-metrics.js";
 import {
   collect,
   decodeNumber,
@@ -91,18 +91,18 @@ describe("asyncInference metrics", () => {
       }),
     );
     await vi.advanceTimersByTimeAsync(1);
-    expect(pointValue(await snapshot(reader), MetricName.InFlight)).toBe(3);
+    expect(pointValue(await snapshot(reader), ModelInferenceMetric.InFlight)).toBe(3);
     await settleWithTimers(run);
     vi.useRealTimers();
     const after = await snapshot(reader);
-    expect(pointValue(after, MetricName.Requests)).toBe(4);
-    expect(pointValue(after, MetricName.RequestsSuccess)).toBe(3);
-    expect(pointValue(after, MetricName.RequestsFailure)).toBe(1);
-    expect(pointValue(after, MetricName.Retries)).toBe(1);
-    expect(pointValue(after, MetricName.RowsOutput)).toBe(3);
-    expect(pointValue(after, MetricName.Latency)).toEqual({ count: 4, sum: 20 });
-    expect(pointValue(after, MetricName.InFlight)).toBe(0);
-    expect(after.get(MetricName.Latency)?.descriptor.unit).toBe("ms");
+    expect(pointValue(after, ModelInferenceMetric.Requests)).toBe(4);
+    expect(pointValue(after, ModelInferenceMetric.RequestsSuccess)).toBe(3);
+    expect(pointValue(after, ModelInferenceMetric.RequestsFailure)).toBe(1);
+    expect(pointValue(after, ModelInferenceMetric.Retries)).toBe(1);
+    expect(pointValue(after, ModelInferenceMetric.RowsOutput)).toBe(3);
+    expect(pointValue(after, ModelInferenceMetric.Latency)).toEqual({ count: 4, sum: 20 });
+    expect(pointValue(after, ModelInferenceMetric.InFlight)).toBe(0);
+    expect(after.get(ModelInferenceMetric.Latency)?.descriptor.unit).toBe("ms");
     for (const metric of after.values()) {
       expect(metric.dataPoints[0]?.attributes).toEqual({ model: "fraud" });
     }
@@ -126,9 +126,9 @@ describe("asyncInference metrics", () => {
     );
     vi.useRealTimers();
     const after = await snapshot(reader);
-    expect(pointValue(after, MetricName.Requests)).toBe(1);
-    expect(pointValue(after, MetricName.RowsOutput)).toBe(3);
-    expect(after.get(MetricName.Requests)?.dataPoints[0]?.attributes).toEqual({});
+    expect(pointValue(after, ModelInferenceMetric.Requests)).toBe(1);
+    expect(pointValue(after, ModelInferenceMetric.RowsOutput)).toBe(3);
+    expect(after.get(ModelInferenceMetric.Requests)?.dataPoints[0]?.attributes).toEqual({});
   });
 
   it("returns in_flight to zero when the stream fails with records in flight", async () => {
@@ -150,6 +150,6 @@ describe("asyncInference metrics", () => {
     controller.abort();
     await expect(run).rejects.toMatchObject({ code: ErrorCode.Cancelled });
     vi.useRealTimers();
-    expect(pointValue(await snapshot(reader), MetricName.InFlight)).toBe(0);
+    expect(pointValue(await snapshot(reader), ModelInferenceMetric.InFlight)).toBe(0);
   });
 });

@@ -17,42 +17,45 @@ function withOption(patch: Record<string, unknown>): AsyncInferenceOptions<numbe
 
 describe("asyncInference options", () => {
   it.each([
-    [{ capacity: 0 }, "capacity is 0; allowed: an integer ≥ 1"],
-    [{ capacity: 2.5 }, "capacity is 2.5; allowed: an integer ≥ 1"],
-    [{ ordered: "yes" }, 'ordered is "yes"; allowed: true or false'],
-    [{ timeoutMs: 0 }, "timeoutMs is 0; allowed: a number > 0 and ≤ 2147483647, or Infinity"],
+    [{ capacity: 0 }, "capacity is 0, expected an integer ≥ 1"],
+    [{ capacity: 2.5 }, "capacity is 2.5, expected an integer ≥ 1"],
+    [{ ordered: "yes" }, 'ordered is "yes", expected true or false'],
+    [{ timeoutMs: 0 }, "timeoutMs is 0, expected a number > 0 and ≤ 2147483647, or Infinity"],
     [
       { timeoutMs: 3e9 },
-      "timeoutMs is 3000000000; allowed: a number > 0 and ≤ 2147483647, or Infinity",
+      "timeoutMs is 3000000000, expected a number > 0 and ≤ 2147483647, or Infinity",
     ],
     [
       { onTimeout: "retry" },
-      'onTimeout is "retry"; allowed: "fail", "drop" or { emit: (record) => result }',
+      'onTimeout is "retry", expected "fail", "drop" or { emit: (record) => result }',
     ],
-    [{ onError: "ignore" }, 'onError is "ignore"; allowed: "fail" or "emit"'],
-    [{ infer: undefined }, "infer is undefined; allowed: a function"],
-    [{ isWatermark: true }, "isWatermark is true; allowed: a function"],
-    [{ batch: { maxRows: 0, maxDelayMs: 1 } }, "batch.maxRows is 0; allowed: an integer ≥ 1"],
+    [{ onError: "ignore" }, 'onError is "ignore", expected "fail" or "emit"'],
+    [{ infer: undefined }, "infer is undefined, expected a function"],
+    [{ isWatermark: true }, "isWatermark is true, expected a function"],
+    [{ batch: { maxRows: 0, maxDelayMs: 1 } }, "batch.maxRows is 0, expected an integer ≥ 1"],
     [
       { batch: { maxRows: 4, maxDelayMs: -1 } },
-      "batch.maxDelayMs is -1; allowed: a number from 0 to 2147483647",
+      "batch.maxDelayMs is -1, expected a number from 0 to 2147483647",
     ],
-    [{ priority: 0.5 }, "priority is 0.5; allowed: an integer"],
+    [
+      { priority: -1 },
+      "priority is -1, expected an integer ≥ 0 (1 is the highest level, 0 the model's default)",
+    ],
     [
       { retry: { strategy: "linear", maxAttempts: 2 } },
-      'retry.strategy is "linear"; allowed: "fixed" or "exponential"',
+      'retry.strategy is "linear", expected "fixed" or "exponential"',
     ],
     [
       { retry: { strategy: "fixed", delayMs: 10, maxAttempts: 0 } },
-      "retry.maxAttempts is 0; allowed: an integer ≥ 1 (attempts in total, the first included)",
+      "retry.maxAttempts is 0, expected an integer ≥ 1 (attempts in total, the first included)",
     ],
     [
       { retry: { strategy: "fixed", delayMs: Number.NaN, maxAttempts: 2 } },
-      "retry.delayMs is NaN; allowed: a number from 0 to 2147483647",
+      "retry.delayMs is NaN, expected a number from 0 to 2147483647",
     ],
     [
       { retry: { strategy: "exponential", initialDelayMs: 100, maxDelayMs: 10, maxAttempts: 3 } },
-      "retry.maxDelayMs is 10; allowed: a number ≥ retry.initialDelayMs (100)",
+      "retry.maxDelayMs is 10, expected a number ≥ retry.initialDelayMs (100)",
     ],
     [
       {
@@ -64,7 +67,7 @@ describe("asyncInference options", () => {
           maxAttempts: 3,
         },
       },
-      "retry.multiplier is 0.5; allowed: a finite number ≥ 1",
+      "retry.multiplier is 0.5, expected a finite number ≥ 1",
     ],
     [
       {
@@ -76,9 +79,9 @@ describe("asyncInference options", () => {
           maxAttempts: 3,
         },
       },
-      "retry.jitter is 2; allowed: a number from 0 to 1",
+      "retry.jitter is 2, expected a number from 0 to 1",
     ],
-  ])("rejects %o, naming the option, the value and what is allowed", (patch, message) => {
+  ])("rejects %o, naming the option, the value and what is expected", (patch, message) => {
     let thrown: unknown;
     try {
       asyncInference([], withOption(patch));

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { asyncInference } from "../src/operator/async-inference.js";
 import type { InferFunction } from "../src/operator/async-inference-options.js";
 import { InferenceFailure } from "../src/operator/inference-failure.js";
+import { retryDelayMs } from "../src/operator/retry-strategy.js";
 import {
   collect,
   decodeNumber,
@@ -211,6 +212,19 @@ describe("asyncInference exponential retry", () => {
       ),
       { numRuns: 100 },
     );
+  });
+});
+
+describe("retryDelayMs", () => {
+  it("stays a number however many retries came before", () => {
+    const strategy = {
+      strategy: "exponential",
+      initialDelayMs: 5,
+      maxDelayMs: 60,
+      maxAttempts: 5000,
+    } as const;
+    expect(retryDelayMs(strategy, 4000, Math.random)).toBe(60);
+    expect(retryDelayMs({ ...strategy, initialDelayMs: 0 }, 4000, Math.random)).toBe(0);
   });
 });
 

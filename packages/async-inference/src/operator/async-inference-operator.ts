@@ -26,6 +26,9 @@ type Lifecycle = (typeof Lifecycle)[keyof typeof Lifecycle];
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+/** What a settled record holds instead of its inputs: never sent, as it is never attempted again. */
+const RELEASED_INPUTS: Tensor[] = [];
+
 /**
  * Flink's `AsyncWaitOperator` as an async iterator: one iteration of the source. It pulls the
  * source while fewer than `capacity` elements are inside, starts a call per record (or per
@@ -394,7 +397,7 @@ export class AsyncInferenceOperator<In, Out> implements AsyncIterableIterator<Em
     clearTimeout(record.deadlineTimer);
     record.deadlineTimer = undefined;
     record.state = RecordState.Settled;
-    record.inputs = [];
+    record.inputs = RELEASED_INPUTS;
     this.live.delete(record);
     this.metrics.recordsSettled(1);
     this.queue.complete(record, output);

@@ -71,7 +71,7 @@ export interface AsyncInferenceOptions<
   readonly onError?: E;
   /** Default: one record per call. */
   readonly batch?: BatchOptions;
-  /** Passed to every call as `context.priority`. Default: none. */
+  /** Passed to every call as `context.priority` (1 is the highest level, 0 the model's default). Default: none. */
   readonly priority?: number;
   /** Cancels the stream: calls in flight are aborted and the stream errors with CANCELLED. */
   readonly signal?: AbortSignal;

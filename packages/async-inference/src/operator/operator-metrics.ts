@@ -1,7 +1,7 @@
 import type { Attributes, Counter, Histogram, Meter, UpDownCounter } from "@opentelemetry/api";
 
 /** Instrument names, after Flink's `model_inference` metric group. */
-export const MetricName = {
+export const ModelInferenceMetric = {
   Requests: "model_inference.requests",
   RequestsSuccess: "model_inference.requests_success",
   RequestsFailure: "model_inference.requests_failure",
@@ -30,32 +30,32 @@ export class OperatorMetrics {
 
   constructor(meter: Meter, modelName: string | undefined) {
     this.attributes = modelName === undefined ? {} : { model: modelName };
-    this.requests = meter.createCounter(MetricName.Requests, {
+    this.requests = meter.createCounter(ModelInferenceMetric.Requests, {
       description: "infer calls started, a coalesced batch counting once",
       unit: "{request}",
     });
-    this.requestsSuccess = meter.createCounter(MetricName.RequestsSuccess, {
+    this.requestsSuccess = meter.createCounter(ModelInferenceMetric.RequestsSuccess, {
       description: "infer calls that returned outputs",
       unit: "{request}",
     });
-    this.requestsFailure = meter.createCounter(MetricName.RequestsFailure, {
+    this.requestsFailure = meter.createCounter(ModelInferenceMetric.RequestsFailure, {
       description: "infer calls that failed or returned unusable outputs",
       unit: "{request}",
     });
-    this.rowsOutput = meter.createCounter(MetricName.RowsOutput, {
+    this.rowsOutput = meter.createCounter(ModelInferenceMetric.RowsOutput, {
       description: "records that received a model result",
       unit: "{row}",
     });
-    this.latency = meter.createHistogram(MetricName.Latency, {
+    this.latency = meter.createHistogram(ModelInferenceMetric.Latency, {
       description: "duration of infer calls",
       unit: "ms",
       advice: { explicitBucketBoundaries: LATENCY_BUCKETS_MS },
     });
-    this.inFlight = meter.createUpDownCounter(MetricName.InFlight, {
+    this.inFlight = meter.createUpDownCounter(ModelInferenceMetric.InFlight, {
       description: "records admitted and not yet settled",
       unit: "{record}",
     });
-    this.retries = meter.createCounter(MetricName.Retries, {
+    this.retries = meter.createCounter(ModelInferenceMetric.Retries, {
       description: "retries scheduled",
       unit: "{retry}",
     });

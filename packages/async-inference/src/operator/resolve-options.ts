@@ -77,8 +77,13 @@ export function resolveOptions<In, Out, W extends In, E extends ErrorAction>(
     }
     requireDelay("batch.maxDelayMs", batch.maxDelayMs);
   }
-  if (options.priority !== undefined && !Number.isSafeInteger(options.priority)) {
-    throw invalidOption("priority", options.priority, "an integer");
+  const priority = options.priority;
+  if (priority !== undefined && !(Number.isSafeInteger(priority) && priority >= 0)) {
+    throw invalidOption(
+      "priority",
+      priority,
+      "an integer ≥ 0 (1 is the highest level, 0 the model's default)",
+    );
   }
   return {
     infer: options.infer,
@@ -96,7 +101,7 @@ export function resolveOptions<In, Out, W extends In, E extends ErrorAction>(
     retryOnResult: retry?.retryOnResult,
     onError,
     batch,
-    priority: options.priority,
+    priority,
     signal: options.signal,
   };
 }
@@ -150,10 +155,10 @@ function requireFunction(name: string, value: unknown): void {
   if (typeof value !== "function") throw invalidOption(name, value, "a function");
 }
 
-function invalidOption(name: string, value: unknown, allowed: string): SidecarError {
+function invalidOption(name: string, value: unknown, expected: string): SidecarError {
   return new SidecarError(
     ErrorCode.InvalidArgument,
-    `asyncInference: option ${name} is ${describe(value)}; allowed: ${allowed}`,
+    `asyncInference: option ${name} is ${describe(value)}, expected ${expected}`,
   );
 }
 

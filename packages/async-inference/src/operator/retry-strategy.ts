@@ -26,7 +26,7 @@ export interface ExponentialBackoffRetry<Out> extends RetryPredicates<Out> {
   readonly maxDelayMs: number;
   /** Growth factor between consecutive pauses. Default 2. */
   readonly multiplier?: number;
-  /** Fraction of each pause randomized, 0 to 1: the pause lies in delay × [1 − jitter, 1 + jitter]. Default 0. */
+  /** Fraction of each pause randomized, 0 to 1: the pause lies in delay × [1 − jitter, 1 + jitter], at most maxDelayMs. Default 0. */
   readonly jitter?: number;
   /** Attempts in total, the first included: 1 means no retry. */
   readonly maxAttempts: number;
@@ -44,10 +44,12 @@ export function retryDelayMs<Out>(
   random: () => number,
 ): number {
   if (strategy.strategy === "fixed") return strategy.delayMs;
-  const base = Math.min(
-    strategy.maxDelayMs,
-    strategy.initialDelayMs * (strategy.multiplier ?? 2) ** (retry - 1),
-  );
+  const growth = (strategy.multiplier ?? 2) ** (retry - 1);
+  // 0 × Infinity is NaN: a zero initial delay stays zero however many retries there were.
+  const base =
+    strategy.initialDelayMs === 0
+      ? 0
+      : Math.min(strategy.maxDelayMs, strategy.initialDelayMs * growth);
   const jitter = strategy.jitter ?? 0;
   const jittered = base * (1 + jitter * (2 * random() - 1));
   return Math.min(strategy.maxDelayMs, Math.max(0, jittered));
