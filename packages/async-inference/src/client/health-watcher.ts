@@ -1,0 +1,105 @@
+import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import {
+  type GRPCInferenceService,
+  type Health,
+  HealthCheckResponse_ServingStatus,
+} from "@gpu-sidecar/sidecar-core";
+import type { Backoff } from "./backoff.js";
+import { sleep } from "./sleep.js";
+
+/** What a health watcher learns, in order. `error` is set with `unreachable`. */
+export type HealthListener = (
+  live: "serving" | "not-serving" | "unreachable",
+  error?: unknown,
+) => void;
+
+export interface HealthWatcherOptions {
+  readonly health: Client<typeof Health>;
+  readonly inference: Client<typeof GRPCInferenceService>;
+  /** The `grpc.health.v1` service name watched: "" for the whole server, or a model name. */
+  readonly service: string;
+  /** Interval of readiness probes, for servers without `Health.Watch` (e.g. Triton). */
+  readonly pollIntervalMs: number;
+  readonly backoff: Backoff;
+  readonly onChange: HealthListener;
+}
+
+export interface HealthWatcher {
+  /**
+   * Drops the current watch and watches anew after the backoff delay. A call that failed with
+   * UNAVAILABLE asks for this: an open watch may still hold a stale SERVING, and a new one
+   * starts with the current status.
+   */
+  restart(): void;
+  /** Ends the watch; resolves when its loop has stopped. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Follows one endpoint's health for the client's lifetime. It holds a `grpc.health.v1`
+ * `Watch` stream open, so a drain or a dead process is known the moment it happens; when the
+ * stream breaks or cannot open, the endpoint is unreachable and the watch is retried with
+ * exponential backoff. Servers without `Watch` (Triton has only `Check`) answer UNIMPLEMENTED:
+ * the watcher then probes the standard readiness RPCs (`ServerReady`, or `ModelReady` for a
+ * model name) every `pollIntervalMs`.
+ */
+export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher {
+  const { health, inference, service, pollIntervalMs, backoff, onChange } = options;
+  const closing = new AbortController();
+  let attempt = new AbortController();
+  let watchUnimplemented = false;
+
+  async function watchOnce(signal: AbortSignal): Promise<void> {
+    for await (const message of health.watch({ service }, { signal })) {
+      backoff.reset();
+      onChange(
+        message.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving",
+      );
+    }
+    // The server ends watches only when it stops; a watch never returns normally.
+    throw new ConnectError("the health watch ended", Code.Unavailable);
+  }
+
+  async function probe(signal: AbortSignal): Promise<void> {
+    const { ready } =
+      service === ""
+        ? await inference.serverReady({}, { signal, timeoutMs: pollIntervalMs })
+        : await inference.modelReady({ name: service }, { signal, timeoutMs: pollIntervalMs });
+    backoff.reset();
+    onChange(ready ? "serving" : "not-serving");
+  }
+
+  async function run(): Promise<void> {
+    while (!closing.signal.aborted) {
+      attempt = new AbortController();
+      const signal = AbortSignal.any([closing.signal, attempt.signal]);
+      try {
+        if (watchUnimplemented) {
+          await probe(signal);
+          await sleep(pollIntervalMs, closing.signal);
+          continue;
+        }
+        await watchOnce(signal);
+      } catch (error) {
+        if (closing.signal.aborted) return;
+        if (!watchUnimplemented && ConnectError.from(error).code === Code.Unimplemented) {
+          watchUnimplemented = true;
+          continue;
+        }
+        onChange("unreachable", error);
+        await sleep(backoff.next(), closing.signal);
+      }
+    }
+  }
+
+  const done = run();
+  return {
+    restart() {
+      attempt.abort();
+    },
+    close() {
+      closing.abort();
+      return done;
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import {
+  ErrorCode,
+  type ModelInferRequest,
+  type ModelStreamInferResponse,
+  SidecarError,
+  type Tensor,
+} from "@gpu-sidecar/sidecar-core";
+import { checkInferOptions, type InferOptions } from "./call-options.js";
+import type { EndpointConnection } from "./endpoint-connection.js";
+import { type EndpointSet, pickConnection } from "./failover.js";
+import { createInferRequest } from "./infer-request.js";
+import { readInferResponse } from "./infer-response.js";
+import { createRequestChannel, type RequestChannel } from "./request-channel.js";
+import { streamError } from "./stream-error.js";
+import { toSidecarError } from "./to-sidecar-error.js";
+
+/**
+ * Inference over one long `ModelStreamInfer` stream: many requests share one HTTP/2 stream,
+ * each matched to its response by `id`. The cheap path at high request rates.
+ */
+export interface StreamSession {
+  readonly model: string;
+  /**
+   * One inference, as `SidecarClient.infer`. A stream cannot cancel one of its requests on
+   * the wire: `signal` and `timeoutMs` settle the call here at once, and the server drops the
+   * request only when its `timeout` parameter (sent from `timeoutMs`) expires.
+   */
+  infer(inputs: readonly Tensor[], options?: InferOptions): Promise<Tensor[]>;
+  /** Fails pending requests with CANCELLED and ends the stream. Idempotent and awaitable. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  resolve(outputs: Tensor[]): void;
+  reject(error: SidecarError): void;
+}
+
+/** One opened stream; a session opens the next one when this one fails. */
+interface OpenStream {
+  readonly connection: EndpointConnection;
+  readonly requests: RequestChannel<ModelInferRequest>;
+  readonly pending: Map<string, Pending>;
+  readonly controller: AbortController;
+  readonly done: Promise<void>;
+}
+
+function dispatch(stream: OpenStream, response: ModelStreamInferResponse): void {
+  const source = stream.connection.state.url;
+  const id = response.inferResponse?.id ?? "";
+  if (response.errorMessage !== "") {
+    const error = streamError(response.errorMessage, source);
+    if (id !== "") {
+      stream.pending.get(id)?.reject(error);
+      return;
+    }
+    // A server that does not echo the id of a failed request leaves no way to tell which one
+    // failed. Failing all pending ones lets them be retried; leaving them would hang the
+    // guilty one until its deadline, forever if it has none.
+    for (const pending of [...stream.pending.values()]) pending.reject(error);
+    return;
+  }
+  // No entry: the request was abandoned (aborted or timed out) before its answer came.
+  const pending = stream.pending.get(id);
+  if (pending === undefined || response.inferResponse === undefined) return;
+  try {
+    pending.resolve(readInferResponse(response.inferResponse, source));
+  } catch (error) {
+    pending.reject(SidecarError.from(error));
+  }
+}
+
+/** Called by the client, which owns the endpoints and closes its sessions when it closes. */
+export function createStreamSession(
+  endpoints: EndpointSet,
+  model: string,
+  onClose: (session: StreamSession) => void,
+): StreamSession {
+  let current: OpenStream | undefined;
+  let lastId = 0;
+  let closed: Promise<void> | undefined;
+
+  async function read(stream: OpenStream): Promise<void> {
+    const { connection, requests, controller } = stream;
+    const what = `ModelStreamInfer on ${connection.state.url}`;
+    let failure: SidecarError;
+    try {
+      const responses = connection.inference.modelStreamInfer(requests, {
+        signal: controller.signal,
+      });
+      for await (const response of responses) dispatch(stream, response);
+      failure = new SidecarError(ErrorCode.Unavailable, `${what}: the server ended the stream`);
+    } catch (reason) {
+      failure = toSidecarError(reason, what, controller.signal.aborted);
+      if (failure.code === ErrorCode.Unavailable) connection.markUnavailable(failure);
+    }
+    // Only this stream's requests fail; the next call opens a new stream, on the endpoint
+    // the router picks then.
+    if (current === stream) current = undefined;
+    requests.end();
+    for (const pending of [...stream.pending.values()]) pending.reject(failure);
+  }
+
+  function open(): OpenStream {
+    const request = { method: "ModelStreamInfer", model } as const;
+    const connection = pickConnection(endpoints, endpoints.states, request);
+    if (connection === undefined) {
+      throw new SidecarError(
+        ErrorCode.Unavailable,
+        `ModelStreamInfer: the router picked none of ${endpoints.states.map((s) => s.url).join(", ")}`,
+      );
+    }
+    const stream: { -readonly [K in keyof OpenStream]: OpenStream[K] } = {
+      connection,
+      requests: createRequestChannel(),
+      pending: new Map(),
+      controller: new AbortController(),
+      done: Promise.resolve(),
+    };
+    stream.done = read(stream);
+    return stream;
+  }
+
+  const session: StreamSession = {
+    model,
+    infer(inputs, options = {}) {
+      try {
+        checkInferOptions("StreamSession.infer", options);
+        if (closed !== undefined) {
+          throw new SidecarError(
+            ErrorCode.FailedPrecondition,
+            `StreamSession.infer: the session for model ${JSON.stringify(model)} is closed`,
+          );
+        }
+        const { signal, timeoutMs } = options;
+        if (signal?.aborted) {
+          throw new SidecarError(
+            ErrorCode.Cancelled,
+            "StreamSession.infer: cancelled by options.signal",
+          );
+        }
+        lastId += 1;
+        const id = String(lastId);
+        const request = createInferRequest(model, inputs, options, id);
+        current ??= open();
+        const stream = current;
+        return new Promise<Tensor[]>((resolve, reject) => {
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const onAbort = () =>
+            pending.reject(
+              new SidecarError(
+                ErrorCode.Cancelled,
+                "StreamSession.infer: cancelled by options.signal",
+              ),
+            );
+          const settled = () => {
+            stream.pending.delete(id);
+            clearTimeout(timer);
+            signal?.removeEventListener("abort", onAbort);
+          };
+          const pending: Pending = {
+            resolve(outputs) {
+              settled();
+              resolve(outputs);
+            },
+            reject(error) {
+              settled();
+              reject(error);
+            },
+          };
+          stream.pending.set(id, pending);
+          signal?.addEventListener("abort", onAbort);
+          if (timeoutMs !== undefined) {
+            timer = setTimeout(
+              () =>
+                pending.reject(
+                  new SidecarError(
+                    ErrorCode.DeadlineExceeded,
+                    `StreamSession.infer: no answer within ${timeoutMs} ms`,
+                  ),
+                ),
+              timeoutMs,
+            );
+          }
+          stream.requests.push(request);
+        });
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
+    close() {
+      closed ??= (async () => {
+        const stream = current;
+        current = undefined;
+        onClose(session);
+        if (stream === undefined) return;
+        const error = new SidecarError(
+          ErrorCode.Cancelled,
+          `StreamSession: the session for model ${JSON.stringify(model)} was closed`,
+        );
+        for (const pending of [...stream.pending.values()]) pending.reject(error);
+        stream.controller.abort();
+        await stream.done;
+      })();
+      return closed;
+    },
+  };
+  return session;
+}
