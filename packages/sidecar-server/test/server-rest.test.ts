@@ -1,0 +1,319 @@
+import { Agent } from "node:http";
+import { gzipSync } from "node:zlib";
+import { buildBinaryExtensionBody, parseBinaryExtensionBody } from "@gpu-sidecar/sidecar-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fraudScore } from "../src/demo-model/fraud-reference.js";
+import type { Sidecar } from "../src/index.js";
+import {
+  bytesOf,
+  expectScores,
+  FIXTURE_REPO,
+  float32s,
+  fraudFeatures,
+  http,
+  PACKAGE_MODELS,
+  portOf,
+  postJson,
+  start,
+} from "./server-harness.js";
+
+const LIMIT = 64 * 1024;
+
+interface RestOutput {
+  name: string;
+  datatype: string;
+  shape: number[];
+  data?: number[];
+  parameters?: { binary_data_size?: number };
+}
+
+describe("REST v2 over the demo repository (ONNX fraud)", () => {
+  let sidecar: Sidecar;
+  let port: number;
+
+  beforeAll(async () => {
+    sidecar = await start({ repository: PACKAGE_MODELS, maxRequestBytes: LIMIT });
+    port = portOf(sidecar.addresses.http);
+  });
+  afterAll(() => sidecar?.close());
+
+  it("answers health, server and model metadata", async () => {
+    expect((await http(port, "/v2/health/live")).status).toBe(200);
+    expect((await http(port, "/v2/health/ready")).status).toBe(200);
+    expect((await http(port, "/v2/models/fraud/ready")).status).toBe(200);
+    expect((await http(port, "/v2/models/fraud/versions/latest/ready")).status).toBe(200);
+    expect((await http(port, "/v2/models/fraud/versions/7/ready")).status).toBe(400);
+    expect((await http(port, "/v2")).json()).toMatchObject({
+      name: "gpu-sidecar",
+      extensions: expect.arrayContaining(["binary_tensor_data", "model_repository"]),
+    });
+    expect((await http(port, "/v2/models/fraud")).json()).toEqual({
+      name: "fraud",
+      versions: ["1"],
+      platform: "onnxruntime_onnx",
+      inputs: [{ name: "features", datatype: "FP32", shape: [-1, 16] }],
+      outputs: [{ name: "fraud_score", datatype: "FP32", shape: [-1, 1] }],
+    });
+  });
+
+  it("accepts Flink's Triton provider request unchanged: version latest, upper-cased names, flat data", async () => {
+    const features = fraudFeatures(1, 42);
+    const answer = await postJson(port, "/v2/models/fraud/versions/latest/infer", {
+      inputs: [{ name: "FEATURES", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+    });
+    expect(answer.status).toBe(200);
+    const body = answer.json() as {
+      model_name: string;
+      model_version: string;
+      outputs: RestOutput[];
+    };
+    expect(body.model_name).toBe("fraud");
+    expect(body.model_version).toBe("1");
+    expect(body.outputs).toHaveLength(1);
+    const [output] = body.outputs;
+    expect(output?.name).toBe("fraud_score");
+    expect(output?.shape).toEqual([1, 1]);
+    expect(output?.data?.[0]).toBeCloseTo(fraudScore(features, 1)[0] ?? Number.NaN, 6);
+  });
+
+  it("takes nested data and echoes the id", async () => {
+    const features = fraudFeatures(2, 7);
+    const rows = [Array.from(features.subarray(0, 16)), Array.from(features.subarray(16))];
+    const answer = await postJson(port, "/v2/models/fraud/infer", {
+      id: "req-9",
+      inputs: [{ name: "features", shape: [2, 16], datatype: "FP32", data: rows }],
+    });
+    expect(answer.status).toBe(200);
+    const body = answer.json() as { id: string; outputs: RestOutput[] };
+    expect(body.id).toBe("req-9");
+    expectScores(body.outputs[0]?.data ?? [], fraudScore(features, 2));
+  });
+
+  it("reads and writes the binary-data extension", async () => {
+    const features = fraudFeatures(3, 100);
+    const { body, headerLength } = buildBinaryExtensionBody(
+      {
+        inputs: [
+          {
+            name: "features",
+            shape: [3, 16],
+            datatype: "FP32",
+            parameters: { binary_data_size: features.byteLength },
+          } as never,
+        ],
+        outputs: [{ name: "fraud_score", parameters: { binary_data: true } }],
+      },
+      [bytesOf(features)],
+    );
+    const answer = await http(port, "/v2/models/fraud/infer", {
+      body,
+      headers: {
+        "Content-Type": "application/octet-stream",
+        "Inference-Header-Content-Length": headerLength,
+      },
+    });
+    expect(answer.status).toBe(200);
+    const length = Number(answer.headers["inference-header-content-length"]);
+    const parsed = parseBinaryExtensionBody(answer.body, length);
+    const outputs = parsed.header.outputs as RestOutput[];
+    expect(outputs[0]).toMatchObject({
+      name: "fraud_score",
+      shape: [3, 1],
+      parameters: { binary_data_size: 12 },
+    });
+    expectScores(float32s(parsed.outputData[0] as Uint8Array), fraudScore(features, 3));
+  });
+
+  it("inflates a gzip body", async () => {
+    const features = fraudFeatures(1, 5);
+    const json = JSON.stringify({
+      inputs: [{ name: "FEATURES", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+    });
+    const answer = await http(port, "/v2/models/fraud/versions/1/infer", {
+      body: gzipSync(json),
+      headers: { "Content-Type": "application/json", "Content-Encoding": "gzip" },
+    });
+    expect(answer.status).toBe(200);
+    const body = answer.json() as { outputs: RestOutput[] };
+    expect(body.outputs[0]?.data?.[0]).toBeCloseTo(fraudScore(features, 1)[0] ?? Number.NaN, 6);
+  });
+
+  it("answers errors as {error} with the mapped status, naming the offending tensor", async () => {
+    const unknown = await postJson(port, "/v2/models/nope/infer", { inputs: [] });
+    expect(unknown.status).toBe(404);
+    expect(unknown.json()).toEqual({ error: expect.stringContaining('"nope"') });
+
+    const badShape = await postJson(port, "/v2/models/fraud/infer", {
+      inputs: [{ name: "features", shape: [1, 3], datatype: "FP32", data: [1, 2, 3] }],
+    });
+    expect(badShape.status).toBe(400);
+    expect((badShape.json() as { error: string }).error).toMatch(/"features".*dimension 1 is 3/);
+
+    const badType = await postJson(port, "/v2/models/fraud/infer", {
+      inputs: [{ name: "features", shape: [1, 16], datatype: "FP32", data: ["x"] }],
+    });
+    expect(badType.status).toBe(400);
+    expect((badType.json() as { error: string }).error).toContain("features");
+
+    const notJson = await http(port, "/v2/models/fraud/infer", { body: "{oops" });
+    expect(notJson.status).toBe(400);
+    expect((notJson.json() as { error: string }).error).toContain("not valid JSON");
+
+    const pathEscape = await http(port, "/v2/models/..%2F..%2Fetc/infer", { body: "{}" });
+    expect(pathEscape.status).toBe(400);
+    expect((pathEscape.json() as { error: string }).error).toContain("invalid model name");
+
+    expect((await http(port, "/v2/models/fraud/infer")).status).toBe(405);
+    expect((await http(port, "/v2/nothing")).status).toBe(404);
+
+    const modeNone = await http(port, "/v2/repository/models/fraud/unload", { body: "" });
+    expect(modeNone.status).toBe(400);
+    expect((modeNone.json() as { error: string }).error).toContain("--model-control-mode explicit");
+  });
+
+  it("refuses an oversize body with 413 and keeps the connection usable", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const features = fraudFeatures(1, 1);
+      const small = {
+        inputs: [
+          { name: "features", shape: [1, 16], datatype: "FP32", data: Array.from(features) },
+        ],
+      };
+      expect((await postJson(port, "/v2/models/fraud/infer", small, { agent })).status).toBe(200);
+
+      const rows = Math.ceil(LIMIT / 16 / 4) + 1;
+      const big = {
+        inputs: [
+          {
+            name: "features",
+            shape: [rows, 16],
+            datatype: "FP32",
+            data: Array.from(fraudFeatures(rows)),
+          },
+        ],
+      };
+      const refused = await postJson(port, "/v2/models/fraud/infer", big, { agent });
+      expect(refused.status).toBe(413);
+      expect((refused.json() as { error: string }).error).toContain(`${LIMIT} bytes`);
+
+      // Chunked (no Content-Length): the limit is found while reading.
+      const chunked = await http(port, "/v2/models/fraud/infer", {
+        agent,
+        body: Buffer.alloc(LIMIT + 1, 32),
+        headers: { "Transfer-Encoding": "chunked" },
+      });
+      expect(chunked.status).toBe(413);
+
+      const after = await postJson(port, "/v2/models/fraud/infer", small, { agent });
+      expect(after.status).toBe(200);
+      expect(after.reusedSocket).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("applies the limit to the inflated size of a gzip body", async () => {
+    const bomb = gzipSync(Buffer.alloc(LIMIT * 4, 32));
+    expect(bomb.length).toBeLessThan(LIMIT);
+    const answer = await http(port, "/v2/models/fraud/infer", {
+      body: bomb,
+      headers: { "Content-Encoding": "gzip" },
+    });
+    expect(answer.status).toBe(413);
+    expect((answer.json() as { error: string }).error).toContain("once decompressed");
+  });
+
+  it("reports statistics with rows and batches", async () => {
+    const answer = await http(port, "/v2/models/fraud/stats");
+    expect(answer.status).toBe(200);
+    const [stats] = (answer.json() as { model_stats: Record<string, unknown>[] }).model_stats;
+    expect(stats).toMatchObject({ name: "fraud", version: "1" });
+    expect(stats?.inference_count).toBeGreaterThan(0);
+    expect(stats?.execution_count).toBeGreaterThan(0);
+    expect(stats?.last_inference).toBeGreaterThan(0);
+  });
+});
+
+describe("REST v2 over mock models", () => {
+  let sidecar: Sidecar;
+  let port: number;
+
+  beforeAll(async () => {
+    sidecar = await start({ repository: FIXTURE_REPO });
+    port = portOf(sidecar.addresses.http);
+  });
+  afterAll(() => sidecar?.close());
+
+  const x = { name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] };
+
+  it("returns exactly the requested outputs, in the requested order", async () => {
+    const all = await postJson(port, "/v2/models/twin/infer", { inputs: [x] });
+    expect((all.json() as { outputs: RestOutput[] }).outputs.map((o) => o.name)).toEqual([
+      "a",
+      "b",
+    ]);
+    const onlyB = await postJson(port, "/v2/models/twin/infer", {
+      inputs: [x],
+      outputs: [{ name: "b" }],
+    });
+    const outputs = (onlyB.json() as { outputs: RestOutput[] }).outputs;
+    expect(outputs.map((o) => [o.name, o.datatype, o.shape])).toEqual([["b", "FP64", [1, 2]]]);
+    const unknown = await postJson(port, "/v2/models/twin/infer", {
+      inputs: [x],
+      outputs: [{ name: "c" }],
+    });
+    expect(unknown.status).toBe(400);
+  });
+
+  it("cancels a queued request when its HTTP client goes away", async () => {
+    const before = (await http(port, "/v2/models/slow/stats")).json() as {
+      model_stats: { inference_count: number; inference_stats: { fail: { count: number } } }[];
+    };
+    const body = { inputs: [x] };
+    // The first request occupies the only instance for 300 ms; the second waits in the queue.
+    const first = postJson(port, "/v2/models/slow/infer", body);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const abort = new AbortController();
+    const second = postJson(port, "/v2/models/slow/infer", body, { signal: abort.signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    abort.abort();
+    await expect(second).rejects.toThrow();
+    expect((await first).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const after = (await http(port, "/v2/models/slow/stats")).json() as typeof before;
+    const [was, now] = [before.model_stats[0], after.model_stats[0]];
+    // Only the first request ran; the cancelled one left the queue and counts as failed.
+    expect((now?.inference_count ?? 0) - (was?.inference_count ?? 0)).toBe(1);
+    expect((now?.inference_stats.fail.count ?? 0) - (was?.inference_stats.fail.count ?? 0)).toBe(1);
+  });
+});
+
+describe("REST v2 with a bearer token", () => {
+  let sidecar: Sidecar;
+  let port: number;
+
+  beforeAll(async () => {
+    sidecar = await start({ repository: FIXTURE_REPO, bearerToken: "s3cret" });
+    port = portOf(sidecar.addresses.http);
+  });
+  afterAll(() => sidecar?.close());
+
+  it("requires the token everywhere but the health endpoints", async () => {
+    const body = { inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }] };
+    expect((await http(port, "/v2/health/live")).status).toBe(200);
+    expect((await http(port, "/v2/health/ready")).status).toBe(200);
+    const refused = await postJson(port, "/v2/models/twin/infer", body);
+    expect(refused.status).toBe(401);
+    expect(refused.headers["www-authenticate"]).toContain("Bearer");
+    const wrong = await postJson(port, "/v2/models/twin/infer", body, {
+      headers: { Authorization: "Bearer nope" },
+    });
+    expect(wrong.status).toBe(401);
+    expect((await http(port, "/v2/models/twin")).status).toBe(401);
+    const allowed = await postJson(port, "/v2/models/twin/infer", body, {
+      headers: { Authorization: "Bearer s3cret" },
+    });
+    expect(allowed.status).toBe(200);
+  });
+});
