@@ -25,15 +25,13 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     process.stderr.write(`gpu-sidecar: ${error.message}\n`);
     process.exit(EXIT_CONFIG);
   }
-  const logger = pino({ name: "gpu-sidecar", level: config.log.level });
-  let sidecar: Sidecar;
-  try {
-    sidecar = await startSidecar(config, { logger });
-  } catch (error) {
-    const failure = SidecarError.from(error);
-    logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);
-    process.exit(EXIT_FAILURE);
-  }
+  // Synchronous writes: the last lines before `process.exit` (the reason for a failed start,
+  // "stopped") must reach a piped stdout. The sidecar logs events, not requests, so it is cheap.
+  const logger = pino(
+    { name: "gpu-sidecar", level: config.log.level },
+    pino.destination({ dest: 1, sync: true }),
+  );
+  let sidecar: Sidecar | undefined;
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -43,7 +41,11 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     }
     signalled = true;
     logger.info({ signal }, "shutting down");
-    sidecar.drain().then(
+    // A signal during start (models still loading) drains as soon as the start completes.
+    if (sidecar !== undefined) drain(sidecar);
+  };
+  const drain = (running: Sidecar) => {
+    running.drain().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.fatal({ err: error }, "shutdown failed");
@@ -53,6 +55,14 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  try {
+    sidecar = await startSidecar(config, { logger });
+  } catch (error) {
+    const failure = SidecarError.from(error);
+    logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);
+    process.exit(EXIT_FAILURE);
+  }
+  if (signalled) drain(sidecar);
 }
 
 const program = new Command("gpu-sidecar")

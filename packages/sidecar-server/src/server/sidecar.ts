@@ -137,10 +137,12 @@ export async function startSidecar(
         hurried.then(() => "hurried" as const),
       ]);
       if (outcome !== "drained") {
-        logger.warn(
-          { reason: outcome },
-          "drain cut short: requests still queued fail with UNAVAILABLE",
-        );
+        if (outcome === "timeout") {
+          logger.warn(
+            { drainTimeoutMs: limits.drain_timeout_ms },
+            "drain timeout: requests still queued fail with UNAVAILABLE",
+          );
+        }
         await models.terminate();
       }
       await drained;

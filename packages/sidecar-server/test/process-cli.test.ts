@@ -1,0 +1,108 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { type SidecarProcess, spawnSidecar } from "./process-harness.js";
+import { http } from "./server-harness.js";
+
+const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
+const BROKEN_REPO = fileURLToPath(new URL("./fixtures/server/broken-repo", import.meta.url));
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let running: SidecarProcess | undefined;
+
+afterEach(() => {
+  running?.kill();
+  running = undefined;
+});
+
+describe("gpu-sidecar CLI", () => {
+  it("documents every serve flag in --help", async () => {
+    const { code, stdout } = await run(["serve", "--help"]);
+    expect(code).toBe(0);
+    for (const flag of [
+      "--config",
+      "--model-repository",
+      "--host",
+      "--http-port",
+      "--grpc-port",
+      "--metrics-port",
+      "--uds",
+      "--model-control-mode",
+      "--load-model",
+      "--strict-model-load",
+      "--log-level",
+    ]) {
+      expect(stdout).toContain(flag);
+    }
+  });
+
+  it("exits 2 with the config issue when the configuration is unusable", async () => {
+    const missing = await run(["serve"]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("model_repository");
+    const badPort = await run(["serve", "--model-repository", BROKEN_REPO, "--http-port", "x"]);
+    expect(badPort.code).toBe(2);
+    expect(badPort.stderr).toContain("--http-port");
+  });
+
+  it("with --strict-model-load exits 1 naming the model that failed", async () => {
+    const { code, stdout } = await run([
+      "serve",
+      "--model-repository",
+      BROKEN_REPO,
+      "--http-port",
+      "0",
+      "--grpc-port",
+      "0",
+      "--metrics-port",
+      "false",
+      "--strict-model-load",
+    ]);
+    expect(code).toBe(1);
+    const records = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { msg: string; model?: string; level: number });
+    expect(records).toContainEqual(
+      expect.objectContaining({ model: "broken", msg: expect.stringContaining("failed to load") }),
+    );
+    expect(records.at(-1)?.msg).toMatch(/cannot start: strict_model_load: 1 of 2 models.*broken/);
+  });
+
+  it("without it serves the models that loaded and reports the others not ready", async () => {
+    running = await spawnSidecar(["--model-repository", BROKEN_REPO]);
+    expect((await http(running.http, "/v2/health/live")).status).toBe(200);
+    expect((await http(running.http, "/v2/health/ready")).status).toBe(400);
+    expect((await http(running.http, "/v2/models/twin/ready")).status).toBe(200);
+    expect((await http(running.http, "/v2/models/broken/ready")).status).toBe(400);
+    const index = await http(running.http, "/v2/repository/index", { body: "" });
+    expect(index.json()).toEqual([
+      {
+        name: "broken",
+        version: "",
+        state: "UNAVAILABLE",
+        reason: expect.stringContaining("model.onnx"),
+      },
+      { name: "twin", version: "1", state: "READY", reason: "" },
+    ]);
+  }, 30_000);
+});

@@ -1,0 +1,67 @@
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { GRPCInferenceService, LifecycleState } from "@gpu-sidecar/sidecar-core";
+import { describe, expect, it } from "vitest";
+import { bytesOf, FIXTURE_REPO, portOf, start } from "./server-harness.js";
+
+const request = {
+  modelName: "slow",
+  inputs: [{ name: "x", datatype: "FP32", shape: [1n, 4n] }],
+  rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
+};
+
+function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
+  return call.then(
+    () => "ok" as const,
+    (error: unknown) => ConnectError.from(error).code,
+  );
+}
+
+describe("sidecar drain and limits", () => {
+  it("cuts the drain at drain_timeout_ms: the running batch finishes, queued requests fail UNAVAILABLE", async () => {
+    const sidecar = await start({ repository: FIXTURE_REPO, drainTimeoutMs: 100 });
+    const client = createClient(
+      GRPCInferenceService,
+      createGrpcTransport({ baseUrl: `http://127.0.0.1:${portOf(sidecar.addresses.grpc)}` }),
+    );
+    // One instance, one row per batch, 300 ms each: one runs, two wait.
+    const calls = [0, 1, 2].map(() => codeOf(client.modelInfer(request)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    const drained = sidecar.drain();
+    expect(sidecar.lifecycle.state).toBe(LifecycleState.Draining);
+    expect(sidecar.drain()).toBe(drained);
+    expect(await Promise.all(calls)).toEqual(["ok", Code.Unavailable, Code.Unavailable]);
+    await drained;
+    expect(sidecar.lifecycle.state).toBe(LifecycleState.Stopped);
+    // Not the 900 ms a full drain would take.
+    expect(performance.now() - started).toBeLessThan(700);
+    await sidecar.close();
+  });
+
+  it("refuses a gRPC message over max_request_bytes with RESOURCE_EXHAUSTED", async () => {
+    const sidecar = await start({ repository: FIXTURE_REPO, maxRequestBytes: 1024 });
+    try {
+      const client = createClient(
+        GRPCInferenceService,
+        createGrpcTransport({ baseUrl: `http://127.0.0.1:${portOf(sidecar.addresses.grpc)}` }),
+      );
+      const rows = 100;
+      const big = {
+        modelName: "twin",
+        inputs: [{ name: "x", datatype: "FP32", shape: [BigInt(rows), 4n] }],
+        rawInputContents: [bytesOf(new Float32Array(rows * 4))],
+      };
+      expect(await codeOf(client.modelInfer(big))).toBe(Code.ResourceExhausted);
+      // The connection survives the refusal.
+      const small = {
+        modelName: "twin",
+        inputs: [{ name: "x", datatype: "FP32", shape: [1n, 4n] }],
+        rawInputContents: [bytesOf(new Float32Array(4))],
+      };
+      expect(await codeOf(client.modelInfer(small))).toBe("ok");
+    } finally {
+      await sidecar.close();
+    }
+  });
+});
