@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeTensorValues, ErrorCode, type Tensor } from "@gpu-sidecar/sidecar-core";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { ClientProtocol } from "../src/client/endpoint-transport.js";
+import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import { fp32, MODEL, until } from "./client-fake-sidecar.js";
+
+// A real HTTP/2 server in a child process: the built-in transports over a Unix socket and
+// TCP, against connections that really break when the process is SIGKILLed.
+const SERVER = new URL("./client-fixture-server.mjs", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "client-socket-"));
+const children = new Set<ChildProcess>();
+let client: SidecarClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  for (const child of children) child.kill("SIGKILL");
+  children.clear();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Server {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** ModelInfer calls received so far. */
+  received(): number;
+}
+
+/** Starts the fixture server; resolves once it listens. */
+function startServer(where: string, delayMs = 0): Promise<Server> {
+  const child = spawn(process.execPath, [SERVER, where, String(delayMs)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  let received = 0;
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`fixture server exited with ${code}`)));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk.split("infer\n").length - 1;
+      const at = /^listening (.+)$/m.exec(chunk)?.[1];
+      if (at === undefined) return;
+      const url = /^\d+$/.test(at) ? `http://127.0.0.1:${at}` : `unix://${at}`;
+      resolve({ url, child, received: () => received });
+    });
+  });
+}
+
+function kill(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+}
+
+function connect(endpoints: string[], protocol: ClientProtocol = "grpc"): SidecarClient {
+  client = createSidecarClient({
+    endpoints,
+    protocol,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+  });
+  return client;
+}
+
+function firstValue(outputs: Tensor[]): number {
+  const [first] = outputs;
+  if (first === undefined) throw new Error("no output");
+  return decodeTensorValues({ ...first, datatype: "FP32" })[0] ?? Number.NaN;
+}
+
+describe("the client over real connections", () => {
+  it.each<[string, ClientProtocol]>([
+    ["a Unix socket", "grpc"],
+    ["a Unix socket", "connect"],
+    ["TCP", "grpc"],
+    ["TCP", "connect"],
+  ])("infers, streams and watches health over %s with %s", async (kind, protocol) => {
+    const { url } = await startServer(kind === "TCP" ? "0" : join(dir, `${protocol}.sock`));
+    const c = connect([url], protocol);
+    expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [3])]))).toBe(3);
+    expect(await c.live()).toBe(true);
+    await until(() => c.endpoints[0]?.status === "serving");
+    const session = c.createStreamSession(MODEL);
+    const values = await Promise.all([4, 5, 6].map((v) => session.infer([fp32("x", [1, 1], [v])])));
+    expect(values.map(firstValue)).toEqual([4, 5, 6]);
+  });
+
+  it("reports a missing socket and a refused port as UNAVAILABLE", async () => {
+    const c = connect([`unix://${join(dir, "nobody.sock")}`]);
+    await expect(c.infer(MODEL, [fp32("x", [1, 1], [0])])).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+    await c.close();
+    const tcp = connect(["http://127.0.0.1:1"]);
+    await expect(tcp.live()).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+  });
+
+  it("fails over to the remote sidecar when the local one is SIGKILLed mid-use, in-flight calls included", async () => {
+    // The local sidecar never answers: its calls are surely in flight when it dies.
+    const local = await startServer(join(dir, "local.sock"), 60_000);
+    const remote = await startServer("0");
+    const c = connect([remote.url, local.url]);
+    await until(() => c.endpoints.every((e) => e.live));
+    const inFlight = [1, 2, 3].map((v) => c.infer(MODEL, [fp32("x", [1, 1], [v])]));
+    await until(() => local.received() === 3);
+    await kill(local.child);
+    const after = [4, 5, 6].map((v) => c.infer(MODEL, [fp32("x", [1, 1], [v])]));
+    expect((await Promise.all([...inFlight, ...after])).map(firstValue)).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+    await until(() => c.endpoints[1]?.status === "unreachable");
+    expect(c.endpoints[0]?.live).toBe(true);
+  });
+
+  it("reconnects to a sidecar restarted on the same socket path and routes to it again", async () => {
+    const path = join(dir, "restart.sock");
+    const first = await startServer(path);
+    const c = connect([first.url]);
+    await until(() => c.endpoints[0]?.status === "serving");
+    await kill(first.child);
+    await until(() => c.endpoints[0]?.status === "unreachable");
+    await expect(c.infer(MODEL, [fp32("x", [1, 1], [1])])).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+    await startServer(path);
+    await until(() => c.endpoints[0]?.status === "serving", 5_000);
+    expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [2])]))).toBe(2);
+    const session = c.createStreamSession(MODEL);
+    expect(firstValue(await session.infer([fp32("x", [1, 1], [3])]))).toBe(3);
+  });
+
+  it("fails a stream's pending requests when its sidecar dies, then streams on the other one", async () => {
+    const local = await startServer(join(dir, "stream-local.sock"), 100);
+    const remote = await startServer("0");
+    const c = connect([local.url, remote.url]);
+    await until(() => c.endpoints.every((e) => e.live));
+    const session = c.createStreamSession(MODEL);
+    expect(firstValue(await session.infer([fp32("x", [1, 1], [1])]))).toBe(1);
+    const pending = session.infer([fp32("x", [1, 1], [2])]).catch((error: unknown) => error);
+    await kill(local.child);
+    expect(await pending).toMatchObject({ code: ErrorCode.Unavailable });
+    expect(firstValue(await session.infer([fp32("x", [1, 1], [3])]))).toBe(3);
+  });
+});
