@@ -1,3 +1,5 @@
+// The two wire forms of ModelMetadata and ModelStatistics: protobuf for gRPC, and the REST
+// JSON of the KServe/Triton HTTP API (snake_case, plain numbers), built from the same data.
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
   ModelMetadataResponseSchema,
@@ -8,11 +10,6 @@ import type {
 import type { DurationStatistic } from "../batching/batcher-statistics.js";
 import type { ModelVersionStatistics } from "./model-manager.js";
 import type { ServedVersion } from "./model-version.js";
-
-/**
- * The two wire forms of ModelMetadata and ModelStatistics: protobuf for gRPC, and the REST
- * JSON of the KServe/Triton HTTP API (snake_case, plain numbers), built from the same data.
- */
 
 function restTensor(spec: TensorSpec) {
   return { name: spec.name, datatype: spec.datatype, shape: [...spec.shape] };
