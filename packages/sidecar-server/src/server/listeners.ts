@@ -51,6 +51,13 @@ export interface Listeners {
   close(graceMs: number): Promise<void>;
 }
 
+/**
+ * Keep-alive connections outlive common client pools' idle timeouts (Flink's provider keeps its
+ * connections open between records): a server that closes first races the client's next
+ * request on that connection, which then fails. Headers must be allowed longer still.
+ */
+const HTTP1_OPTIONS = { keepAliveTimeout: 65_000, headersTimeout: 66_000 } as const;
+
 interface Listener {
   close(graceMs: number): Promise<void>;
 }
@@ -161,7 +168,7 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
   try {
     if (config.http_port !== false) {
       const port = config.http_port;
-      const server = createHttpServer((request, response) => {
+      const server = createHttpServer(HTTP1_OPTIONS, (request, response) => {
         const path = request.url ?? "/";
         if (path === "/v2" || path.startsWith("/v2/") || path.startsWith("/v2?")) {
           rest(request, response);
@@ -182,7 +189,7 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
     }
     if (config.metrics_port !== false && metrics !== undefined) {
       const port = config.metrics_port;
-      const server = createHttpServer(metrics);
+      const server = createHttpServer(HTTP1_OPTIONS, metrics);
       await listen(server, `${host}:${port} (metrics_port)`, () => server.listen(port, host));
       open.push(closeHttp1(server));
       addresses.metrics = tcpAddress(server);
