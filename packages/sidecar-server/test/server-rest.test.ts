@@ -1,4 +1,6 @@
+import { cpSync } from "node:fs";
 import { Agent } from "node:http";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildBinaryExtensionBody, parseBinaryExtensionBody } from "@gpu-sidecar/sidecar-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +17,7 @@ import {
   portOf,
   postJson,
   start,
+  tempDir,
 } from "./server-harness.js";
 
 const LIMIT = 64 * 1024;
@@ -315,5 +318,46 @@ describe("REST v2 with a bearer token", () => {
       headers: { Authorization: "Bearer s3cret" },
     });
     expect(allowed.status).toBe(200);
+  });
+});
+
+describe("REST repository API in explicit mode", () => {
+  let sidecar: Sidecar;
+  let port: number;
+
+  beforeAll(async () => {
+    const repository = join(tempDir(), "repo");
+    cpSync(FIXTURE_REPO, repository, { recursive: true });
+    sidecar = await start({ repository, mode: "explicit" });
+    port = portOf(sidecar.addresses.http);
+  });
+  afterAll(() => sidecar?.close());
+
+  it("loads and unloads models, refusing config overrides", async () => {
+    const index = await http(port, "/v2/repository/index", { body: "" });
+    expect(index.json()).toEqual([
+      { name: "slow", version: "", state: "UNAVAILABLE", reason: "not loaded" },
+      { name: "twin", version: "", state: "UNAVAILABLE", reason: "not loaded" },
+    ]);
+    expect((await http(port, "/v2/models/twin/ready")).status).toBe(400);
+
+    expect((await http(port, "/v2/repository/models/twin/load", { body: "" })).status).toBe(200);
+    expect((await http(port, "/v2/models/twin/ready")).status).toBe(200);
+    const ready = await postJson(port, "/v2/repository/index", { ready: true });
+    expect(ready.json()).toEqual([{ name: "twin", version: "1", state: "READY", reason: "" }]);
+
+    const overrides = await postJson(port, "/v2/repository/models/twin/load", {
+      parameters: { config: "{}" },
+    });
+    expect(overrides.status).toBe(501);
+    expect((overrides.json() as { error: string }).error).toContain("config");
+
+    const missing = await http(port, "/v2/repository/models/ghost/load", { body: "" });
+    expect(missing.status).toBe(404);
+    expect((missing.json() as { error: string }).error).toContain("ghost");
+
+    expect((await http(port, "/v2/repository/models/twin/unload", { body: "" })).status).toBe(200);
+    expect((await http(port, "/v2/models/twin/ready")).status).toBe(400);
+    expect((await http(port, "/v2/models/twin")).status).toBe(404);
   });
 });

@@ -85,11 +85,16 @@ function headerLengthOf(request: IncomingMessage): number | undefined {
 export function createRestRouter(options: RestRouterOptions): RestRouter {
   const { manager, lifecycle, maxRequestBytes, auth, logger } = options;
 
-  /** Reads a small JSON body (repository calls); an empty body is `{}`. */
-  async function jsonBody(request: IncomingMessage): Promise<Readonly<Record<string, unknown>>> {
+  /**
+   * Reads a small JSON body (repository calls); an empty body is `{}`. A body refused for its
+   * size or encoding comes back as the reply to send.
+   */
+  async function jsonBody(
+    request: IncomingMessage,
+  ): Promise<{ readonly json: Readonly<Record<string, unknown>> } | { readonly refused: Reply }> {
     const read = await readRequestBody(request, maxRequestBytes);
-    if (!read.ok) throw invalid(read.message);
-    if (read.body.length === 0) return {};
+    if (!read.ok) return { refused: { status: read.status, json: { error: read.message } } };
+    if (read.body.length === 0) return { json: {} };
     let parsed: unknown;
     try {
       parsed = JSON.parse(read.body.toString());
@@ -99,7 +104,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw invalid("request body must be a JSON object");
     }
-    return parsed as Readonly<Record<string, unknown>>;
+    return { json: parsed as Readonly<Record<string, unknown>> };
   }
 
   async function infer(
@@ -218,7 +223,9 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
         return {
           method: "POST",
           handle: async (request) => {
-            const readyOnly = (await jsonBody(request)).ready === true;
+            const body = await jsonBody(request);
+            if ("refused" in body) return body.refused;
+            const readyOnly = body.json.ready === true;
             const index = await manager.index();
             return {
               status: 200,
@@ -234,7 +241,9 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
       return {
         method: "POST",
         handle: async (request) => {
-          const parameters = (await jsonBody(request)).parameters;
+          const body = await jsonBody(request);
+          if ("refused" in body) return body.refused;
+          const { parameters } = body.json;
           if (action === "load") {
             const overrides =
               typeof parameters === "object" && parameters !== null ? Object.keys(parameters) : [];
