@@ -1,0 +1,221 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { GPU_QUERY_ARGS, parseGpuSamples } from "../src/metrics/gpu-sample.js";
+import { createSidecarMetrics, type PrometheusMetrics } from "../src/metrics/sidecar-metrics.js";
+import {
+  capturingLogger,
+  fakeNvidiaSmi,
+  type MetricsEndpoint,
+  parseSamples,
+  seriesNamed,
+  serveMetrics,
+} from "./fixtures/metrics/prometheus-scrape.js";
+
+const MIB = 1024 * 1024;
+const TWO_GPUS = [
+  "0, GPU-aaaaaaaa-0000-0000-0000-000000000000, 37, 1024, 81559",
+  "1, GPU-bbbbbbbb-1111-1111-1111-111111111111, 100, 80000, 81559",
+].join("\n");
+
+const open: { metrics: PrometheusMetrics; endpoint: MetricsEndpoint }[] = [];
+
+async function start(
+  nvidiaSmiPath: string,
+  options: { intervalMs?: number; timeoutMs?: number } = {},
+) {
+  const { logger, records } = capturingLogger();
+  const metrics = createSidecarMetrics({
+    logger,
+    gpuPollIntervalMs: options.intervalMs ?? 20,
+    nvidiaSmiPath,
+    nvidiaSmiTimeoutMs: options.timeoutMs,
+  });
+  const endpoint = await serveMetrics(metrics.handler);
+  open.push({ metrics, endpoint });
+  const gpuSamples = async () => {
+    const samples = parseSamples((await endpoint.scrape()).body);
+    return new Map([...samples].filter(([key]) => key.startsWith("gpu_sidecar_gpu_")));
+  };
+  return { metrics, records, gpuSamples };
+}
+
+/** Polls `check` until it stops throwing (the poller runs on its own clock). */
+async function eventually(check: () => Promise<void>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(10);
+    }
+  }
+}
+
+afterEach(async () => {
+  for (const { metrics, endpoint } of open.splice(0)) {
+    await endpoint.close();
+    await metrics.close();
+  }
+});
+
+describe("GPU metrics from nvidia-smi", () => {
+  it("runs the utilization query and exports each GPU's figures with gpu and uuid labels", async () => {
+    // The fake prints its arguments to a file, so that the query itself is checked too.
+    const smi = await fakeNvidiaSmi(
+      `echo "$@" > "$(dirname "$0")/args"\ncat <<'OUT'\n${TWO_GPUS}\nOUT`,
+    );
+    const { gpuSamples, records } = await start(smi.path);
+    const a = 'gpu="0",uuid="GPU-aaaaaaaa-0000-0000-0000-000000000000"';
+    const b = 'gpu="1",uuid="GPU-bbbbbbbb-1111-1111-1111-111111111111"';
+    await eventually(async () => {
+      expect(Object.fromEntries(await gpuSamples())).toEqual({
+        [`gpu_sidecar_gpu_utilization_ratio{${a}}`]: 0.37,
+        [`gpu_sidecar_gpu_utilization_ratio{${b}}`]: 1,
+        [`gpu_sidecar_gpu_memory_used_bytes{${a}}`]: 1024 * MIB,
+        [`gpu_sidecar_gpu_memory_used_bytes{${b}}`]: 80000 * MIB,
+        [`gpu_sidecar_gpu_memory_total_bytes{${a}}`]: 81559 * MIB,
+        [`gpu_sidecar_gpu_memory_total_bytes{${b}}`]: 81559 * MIB,
+      });
+    });
+    expect((await readFile(join(smi.dir, "args"), "utf8")).trim()).toBe(GPU_QUERY_ARGS.join(" "));
+    expect(records.filter((record) => (record.level as number) >= 40)).toEqual([]);
+  });
+
+  it("follows the GPUs from poll to poll", async () => {
+    const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
+    await writeFile(output, "0, GPU-a, 10, 1, 2\n");
+    const smi = await fakeNvidiaSmi(`cat "${output}"`);
+    const { gpuSamples } = await start(smi.path);
+    const key = 'gpu_sidecar_gpu_utilization_ratio{gpu="0",uuid="GPU-a"}';
+    await eventually(async () => expect((await gpuSamples()).get(key)).toBe(0.1));
+    await writeFile(output, "0, GPU-a, 55, 1, 2\n");
+    await eventually(async () => expect((await gpuSamples()).get(key)).toBe(0.55));
+  });
+
+  it("without nvidia-smi: no GPU series and one log line, however many intervals pass", async () => {
+    const missing = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "no-such-nvidia-smi");
+    const { gpuSamples, records } = await start(missing, { intervalMs: 10 });
+    await eventually(async () => expect(records).toHaveLength(1));
+    await sleep(150);
+    expect(await gpuSamples()).toEqual(new Map());
+    expect(records).toHaveLength(1);
+    expect(records[0]?.level).toBe(40);
+    expect(records[0]?.msg).toMatch(/GPU metrics are disabled: nvidia-smi was not found/);
+    expect(records[0]?.msg).toContain(missing);
+  });
+
+  it("on garbage output: no GPU series, one warning while it lasts, and recovery logged", async () => {
+    const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
+    await writeFile(output, "this is not csv\n");
+    const smi = await fakeNvidiaSmi(`cat "${output}"`);
+    const { gpuSamples, records } = await start(smi.path, { intervalMs: 10 });
+    await eventually(async () => expect(await smi.runs()).toBeGreaterThanOrEqual(4));
+    expect(await gpuSamples()).toEqual(new Map());
+    expect(records.map((record) => [record.level, record.msg])).toEqual([
+      [
+        40,
+        'GPU metrics are unavailable until nvidia-smi answers: nvidia-smi output line 1 "this is not csv" is not "index, uuid, utilization.gpu (%), memory.used (MiB), memory.total (MiB)": expected 5 comma-separated fields, got 1',
+      ],
+    ]);
+    await writeFile(output, "0, GPU-a, 10, 1, 2\n");
+    await eventually(async () => expect((await gpuSamples()).size).toBe(3));
+    expect(records.map((record) => record.msg)).toHaveLength(2);
+    expect(records[1]).toMatchObject({ level: 30, msg: "GPU metrics recovered", gpus: 1 });
+  });
+
+  it("drops the figures of a failed poll instead of serving stale ones", async () => {
+    const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
+    await writeFile(output, "0, GPU-a, 10, 1, 2\n");
+    const smi = await fakeNvidiaSmi(`cat "${output}"\n[ -s "${output}" ] || exit 9`);
+    const { gpuSamples, records } = await start(smi.path);
+    await eventually(async () => expect((await gpuSamples()).size).toBe(3));
+    await writeFile(output, "");
+    await eventually(async () => expect((await gpuSamples()).size).toBe(0));
+    expect(records.at(-1)?.msg).toMatch(/exited with code 9$/);
+  });
+
+  it("reports nvidia-smi's own explanation when it exits non-zero", async () => {
+    const smi = await fakeNvidiaSmi(
+      'echo "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."\nexit 9',
+    );
+    const { gpuSamples, records } = await start(smi.path);
+    await eventually(async () => expect(records).toHaveLength(1));
+    expect(records[0]?.msg).toBe(
+      `GPU metrics are unavailable until nvidia-smi answers: "${smi.path}" exited with code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.`,
+    );
+    expect(await gpuSamples()).toEqual(new Map());
+  });
+
+  it("kills an nvidia-smi that hangs past the timeout", async () => {
+    const smi = await fakeNvidiaSmi("exec sleep 30");
+    const { gpuSamples, records } = await start(smi.path, { timeoutMs: 100 });
+    await eventually(async () => expect(records).toHaveLength(1));
+    expect(records[0]?.msg).toBe(
+      `GPU metrics are unavailable until nvidia-smi answers: "${smi.path}" did not answer within 100 ms and was killed`,
+    );
+    expect(await gpuSamples()).toEqual(new Map());
+  });
+
+  it("leaves out a figure the GPU does not report", async () => {
+    const smi = await fakeNvidiaSmi("echo '0, MIG-x, [N/A], 512, [Not Supported]'");
+    const { gpuSamples } = await start(smi.path);
+    await eventually(async () =>
+      expect(Object.fromEntries(await gpuSamples())).toEqual({
+        'gpu_sidecar_gpu_memory_used_bytes{gpu="0",uuid="MIG-x"}': 512 * MIB,
+      }),
+    );
+  });
+
+  it("stops polling on close, killing a poll in flight", async () => {
+    const smi = await fakeNvidiaSmi(`echo '0, GPU-a, 1, 1, 1'`);
+    const { metrics, gpuSamples } = await start(smi.path, { intervalMs: 10 });
+    await eventually(async () => expect(await smi.runs()).toBeGreaterThanOrEqual(2));
+    expect(seriesNamed(await gpuSamples(), "gpu_sidecar_gpu_utilization_ratio")).toHaveLength(1);
+    await metrics.close();
+    const runs = await smi.runs();
+    await sleep(100);
+    // At most the poll that was starting as close ran.
+    expect(await smi.runs()).toBeLessThanOrEqual(runs + 1);
+    const settled = await smi.runs();
+    await sleep(100);
+    expect(await smi.runs()).toBe(settled);
+  });
+
+  it("never runs nvidia-smi when the interval is 0", async () => {
+    const smi = await fakeNvidiaSmi(`echo '0, GPU-a, 1, 1, 1'`);
+    const { gpuSamples } = await start(smi.path, { intervalMs: 0 });
+    await sleep(100);
+    expect(await smi.runs()).toBe(0);
+    expect(await gpuSamples()).toEqual(new Map());
+  });
+});
+
+describe("parseGpuSamples", () => {
+  it("reads whole lines, skipping blank ones", () => {
+    expect(parseGpuSamples("\n3, GPU-x, 0, 0, 16\r\n\n")).toEqual([
+      {
+        index: 3,
+        uuid: "GPU-x",
+        utilizationRatio: 0,
+        memoryUsedBytes: 0,
+        memoryTotalBytes: 16 * MIB,
+      },
+    ]);
+  });
+
+  it.each([
+    ["0, GPU-a, 10, 1", "expected 5 comma-separated fields, got 4"],
+    ["x, GPU-a, 10, 1, 2", 'index "x" is not a number'],
+    ["0, , 10, 1, 2", "the uuid is empty"],
+    ["0, GPU-a, 101, 1, 2", "utilization 101 exceeds 100"],
+    ["0, GPU-a, 10, -1, 2", 'memory.used "-1" is not a number'],
+    ["0, GPU-a, 10, 1, 2 MiB", 'memory.total "2 MiB" is not a number'],
+    ["0, GPU-a, 1, 1, 2\n0, GPU-b, 1, 1, 2", "index 0 repeats"],
+  ])("rejects %j: %s", (output, reason) => {
+    expect(() => parseGpuSamples(output)).toThrow(reason);
+  });
+});
