@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+import { prepareBenchModel } from "./src/bench-models.mjs";
+// The benchmark: ceiling, embedded, sidecar and overload contenders for each model, each in its
+// own processes, in one invocation on one machine, so that the ratios between them hold even on
+// a shared, noisy machine. Results go to bench/bench-results/ (results.json, results.md,
+// throughput.svg); the exit code is non-zero when any contender failed. See README.md.
+import { parseBenchOptions, USAGE, UsageError } from "./src/bench-options.mjs";
+import { describeMachine } from "./src/machine.mjs";
+import { runModelRound } from "./src/model-round.mjs";
+import { writeResults } from "./src/report/write-results.mjs";
+
+/** @type {import("./src/bench-options.mjs").BenchOptions | undefined} */
+let options;
+try {
+  options = parseBenchOptions(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+if (options === undefined) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+
+const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
+const machine = describeMachine();
+const quick = options.quick;
+const models = options.models.map((id) => {
+  log(`preparing the ${id} model`);
+  return prepareBenchModel(id, quick);
+});
+
+/** @type {import("./src/report/write-results.mjs").BenchResults["failures"]} */
+const failures = [];
+/** @type {import("./src/report/write-results.mjs").BenchResults["rounds"]} */
+const rounds = [];
+for (let round = 1; round <= options.rounds; round++) {
+  /** @type {(typeof rounds)[number]} */
+  const byModel = {};
+  for (const model of models) {
+    byModel[model.id] = await runModelRound(model, options, async (contender, run, summary) => {
+      const label = `[round ${round}/${options.rounds}] ${model.id} ${contender}`;
+      try {
+        const figures = await run();
+        log(`${label}: ${summary(figures)}`);
+        return figures;
+      } catch (error) {
+        const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+        log(`${label}: FAILED\n${message}`);
+        failures.push({ round, model: model.id, contender, message });
+        return undefined;
+      }
+    });
+  }
+  rounds.push(byModel);
+}
+
+const written = writeResults({
+  command: ["node", "bench/run.mjs", ...process.argv.slice(2)].join(" "),
+  machine,
+  options,
+  models,
+  rounds,
+  failures,
+});
+log(`wrote ${written.join(", ")}`);
+if (failures.length > 0) {
+  log(`${failures.length} contender run(s) failed`);
+  process.exitCode = 1;
+}

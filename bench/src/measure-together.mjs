@@ -1,0 +1,47 @@
+import { sampleMemory } from "./memory-sampler.mjs";
+
+/**
+ * Warm-up before each measured phase: long enough for the JIT, connections and onnxruntime's
+ * first-run allocations, short next to the phase itself.
+ * @param {number} durationMs The measured phase.
+ */
+export function warmupMs(durationMs) {
+  return Math.min(1000, durationMs / 3);
+}
+
+/**
+ * Starts the measured phase of every process at once (they must be ready) and samples the
+ * resident memory of `memoryGroups` while it runs.
+ * @template R
+ * @param {readonly import("./measured-process.mjs").MeasuredProcess<R>[]} processes
+ * @param {number} durationMs
+ * @param {Record<string, readonly number[]>} memoryGroups Process ids by group name.
+ */
+export async function measureTogether(processes, durationMs, memoryGroups) {
+  const sampler = sampleMemory(memoryGroups);
+  try {
+    const results = await Promise.all(processes.map((process) => process.measure(durationMs)));
+    return { results, memory: sampler.stop() };
+  } catch (error) {
+    sampler.stop();
+    throw error;
+  }
+}
+
+/**
+ * Forks `count` processes, runs `use` once they are all ready, and ends them whatever happens.
+ * @template R, T
+ * @param {number} count
+ * @param {(index: number) => import("./measured-process.mjs").MeasuredProcess<R>} forkOne
+ * @param {(processes: import("./measured-process.mjs").MeasuredProcess<R>[]) => Promise<T>} use
+ * @returns {Promise<T>}
+ */
+export async function withReadyProcesses(count, forkOne, use) {
+  const processes = Array.from({ length: count }, (_, index) => forkOne(index));
+  try {
+    await Promise.all(processes.map((process) => process.ready));
+    return await use(processes);
+  } finally {
+    await Promise.all(processes.map((process) => process.close()));
+  }
+}

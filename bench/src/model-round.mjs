@@ -1,0 +1,90 @@
+import { runCeiling } from "./scenarios/ceiling.mjs";
+import { runEmbedded } from "./scenarios/embedded.mjs";
+import { runOverload } from "./scenarios/overload.mjs";
+import { runSidecar, SIDECAR_VARIANTS } from "./scenarios/sidecar.mjs";
+
+/**
+ * Runs one contender and logs its summary; a failure is logged and reported through
+ * `onFailure`, and the round goes on with the other contenders.
+ * @typedef {<T>(contender: string, run: () => Promise<T>, summary: (figures: T) => string) => Promise<T | undefined>} Attempt
+ */
+
+/** @param {{ rowsPerSecond: number, p50Ms: number | undefined }} figures */
+function throughput(figures) {
+  return `${Math.round(figures.rowsPerSecond)} rows/s, p50 ${figures.p50Ms?.toFixed(3) ?? "—"} ms`;
+}
+
+/** @param {import("./scenarios/sidecar.mjs").SidecarFigures} figures */
+function batched(figures) {
+  return `${throughput(figures)}, avg batch ${figures.averageBatchSize?.toFixed(1) ?? "—"}`;
+}
+
+/**
+ * Every contender on one model, one after the other: contenders never share the machine.
+ * @param {import("./bench-models.mjs").BenchModel} model
+ * @param {{ durationMs: number, workers: number[] }} options
+ * @param {Attempt} attempt
+ * @returns {Promise<import("./report/median-figures.mjs").ModelRound>}
+ */
+export async function runModelRound(model, { durationMs, workers }, attempt) {
+  /** @type {import("./report/median-figures.mjs").ModelRound} */
+  const round = {
+    ceiling: await attempt(
+      "ceiling",
+      () => runCeiling(model, durationMs),
+      (f) => `${Math.round(f.rowsPerSecond)} rows/s at batch ${f.bestBatchSize}`,
+    ),
+    embedded: [],
+    sidecar: [],
+    coalescing: [],
+    lowLoad: undefined,
+    overload: [],
+  };
+  for (const w of workers) {
+    const figures = await attempt(
+      `embedded W=${w}`,
+      () => runEmbedded(model, w, durationMs),
+      throughput,
+    );
+    if (figures !== undefined) round.embedded.push(figures);
+  }
+  for (const [list, variant, name] of /** @type {const} */ ([
+    [round.sidecar, SIDECAR_VARIANTS.perRecord, "sidecar"],
+    [round.coalescing, SIDECAR_VARIANTS.coalescing, "sidecar coalescing"],
+  ])) {
+    for (const w of workers) {
+      const figures = await attempt(
+        `${name} W=${w}`,
+        () => runSidecar(model, w, variant, durationMs),
+        batched,
+      );
+      if (figures !== undefined) list.push(figures);
+    }
+  }
+  round.lowLoad = await attempt(
+    "sidecar low load W=1",
+    () => runSidecar(model, 1, SIDECAR_VARIANTS.lowLoad, durationMs),
+    throughput,
+  );
+  // The capacity the overload is a multiple of: per-record calls with the most workers.
+  const capacity = round.sidecar.at(-1);
+  round.overload =
+    (await attempt(
+      "overload",
+      () => {
+        if (capacity === undefined) {
+          throw new Error("no per-record sidecar capacity was measured to overload");
+        }
+        return runOverload(model, capacity.rowsPerSecond, capacity.workers, durationMs);
+      },
+      (phases) =>
+        phases
+          .map(
+            (p) =>
+              `${p.factor}×: sent ${Math.round(p.offeredPerSecond)}/s, rejected ` +
+              `${(p.rejectedShare * 100).toFixed(1)} %, rejection p99 ${p.rejectionP99Ms?.toFixed(3) ?? "—"} ms`,
+          )
+          .join("; "),
+    )) ?? [];
+  return round;
+}

@@ -1,0 +1,59 @@
+// One worker of the embedded contender, the alternative the sidecar replaces: the worker loads
+// its own copy of the model and calls it once per record, as a stream worker that embeds
+// onnxruntime-node does. Session options are onnxruntime's defaults, the same as the sidecar's
+// onnx backend and the ceiling use.
+import * as ort from "onnxruntime-node";
+import { featureRows } from "../feature-rows.mjs";
+import { LatencyRecorder } from "../latency-recorder.mjs";
+import { serveMeasurement } from "../measured-process.mjs";
+
+/**
+ * @typedef {object} EmbeddedWorkerSettings
+ * @property {string} onnxPath
+ * @property {string} inputName
+ * @property {string} outputName
+ * @property {number} features
+ * @property {number} warmupMs
+ * @property {string} seed Distinct per worker, so workers send different records.
+ */
+
+/** @typedef {import("../worker-totals.mjs").WorkerResult} WorkerResult */
+
+await serveMeasurement(async (/** @type {EmbeddedWorkerSettings} */ settings) => {
+  const session = await ort.InferenceSession.create(settings.onnxPath, {
+    executionProviders: ["cpu"],
+  });
+  const row = featureRows(settings.seed, settings.features);
+  const shape = [1, settings.features];
+  let index = 0;
+
+  /** Calls the model per record until `durationMs` has passed. @param {number} durationMs */
+  async function stream(durationMs, /** @type {LatencyRecorder | undefined} */ latencies) {
+    const start = performance.now();
+    let now = start;
+    let rows = 0;
+    while (now - start < durationMs) {
+      const outputs = await session.run({
+        [settings.inputName]: new ort.Tensor("float32", row(index++), shape),
+      });
+      const score = outputs[settings.outputName]?.data[0];
+      if (typeof score !== "number") throw new Error(`embedded: no ${settings.outputName} value`);
+      const done = performance.now();
+      latencies?.record(done - now);
+      now = done;
+      rows++;
+    }
+    return { rows, elapsedMs: now - start };
+  }
+
+  await stream(settings.warmupMs, undefined);
+  return {
+    /** @returns {Promise<WorkerResult>} */
+    async measure(durationMs) {
+      const latencies = new LatencyRecorder();
+      const { rows, elapsedMs } = await stream(durationMs, latencies);
+      return { rows, elapsedMs, latenciesMs: latencies.samples() };
+    },
+    close: () => session.release(),
+  };
+});

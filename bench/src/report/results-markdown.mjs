@@ -1,0 +1,218 @@
+import { OVERLOAD_MAX_QUEUE_SIZE } from "../bench-models.mjs";
+
+/** @typedef {import("./write-results.mjs").BenchResults} BenchResults */
+
+const MIB = 1024 * 1024;
+
+/** @param {number | undefined} value */
+function rate(value) {
+  if (value === undefined) return "—";
+  return Math.round(value).toLocaleString("en-US");
+}
+
+/** @param {number | undefined} value */
+function ms(value) {
+  if (value === undefined) return "—";
+  return value < 10 ? value.toFixed(3) : value.toFixed(1);
+}
+
+/** @param {number} bytes */
+function fileSize(bytes) {
+  return bytes < MIB ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / MIB).toFixed(0)} MiB`;
+}
+
+/** @param {number | undefined} bytes */
+function mib(bytes) {
+  return bytes === undefined ? "—" : (bytes / MIB).toFixed(0);
+}
+
+/** @param {number | undefined} value @param {number} digits */
+function fixed(value, digits) {
+  return value === undefined ? "—" : value.toFixed(digits);
+}
+
+/** @param {string[]} cells */
+function row(cells) {
+  return `| ${cells.join(" | ")} |`;
+}
+
+/** @param {string[]} header @param {string[][]} rows */
+function table(header, rows) {
+  return [row(header), row(header.map(() => "---")), ...rows.map(row)].join("\n");
+}
+
+/** @param {import("./ratios.mjs").Ratio} ratio */
+function ratioValue(ratio) {
+  if (ratio.value === undefined) return "—";
+  return ratio.unit === "ms" ? `${ratio.value.toFixed(3)} ms` : `${ratio.value.toFixed(2)}×`;
+}
+
+/** @param {import("./ratios.mjs").Ratio} ratio */
+function ratioGoal(ratio) {
+  const comparison = { ">=": "≥", "<=": "≤", "<": "<" }[ratio.comparison];
+  return `${comparison} ${ratio.goal}${ratio.unit === "ms" ? " ms" : ""}`;
+}
+
+/** @param {import("./median-figures.mjs").ModelRound} figures */
+function throughputTable(figures) {
+  /** @type {string[][]} */
+  const rows = [];
+  if (figures.ceiling !== undefined) {
+    rows.push([
+      `ceiling (in-process, batch ${figures.ceiling.bestBatchSize})`,
+      "1",
+      rate(figures.ceiling.rowsPerSecond),
+      "—",
+      "—",
+      String(figures.ceiling.bestBatchSize),
+      "—",
+      "—",
+    ]);
+  }
+  for (const e of figures.embedded) {
+    rows.push([
+      "embedded (model per worker)",
+      String(e.workers),
+      rate(e.rowsPerSecond),
+      ms(e.p50Ms),
+      ms(e.p99Ms),
+      "1",
+      mib(e.memoryBytes),
+      "—",
+    ]);
+  }
+  /** @type {[string, import("../scenarios/sidecar.mjs").SidecarFigures[]][]} */
+  const sidecars = [
+    ["sidecar, per-record calls", figures.sidecar],
+    ["sidecar, coalescing client", figures.coalescing],
+    ["sidecar, one record in flight", figures.lowLoad === undefined ? [] : [figures.lowLoad]],
+  ];
+  for (const [label, list] of sidecars) {
+    for (const s of list) {
+      rows.push([
+        label,
+        String(s.workers),
+        rate(s.rowsPerSecond),
+        ms(s.p50Ms),
+        ms(s.p99Ms),
+        fixed(s.averageBatchSize, 1),
+        mib(s.memoryBytes),
+        mib(s.sidecarMemoryBytes),
+      ]);
+    }
+  }
+  return table(
+    [
+      "contender",
+      "workers",
+      "rows/s",
+      "p50 ms",
+      "p99 ms",
+      "avg batch",
+      "RSS all processes MiB",
+      "RSS sidecar MiB",
+    ],
+    rows,
+  );
+}
+
+/** @param {import("./median-figures.mjs").ModelRound} figures */
+function sweepTable(figures) {
+  const sweep = figures.ceiling?.sweep ?? [];
+  return table(
+    ["batch size", ...sweep.map((point) => String(point.batchSize))],
+    [["rows/s", ...sweep.map((point) => rate(point.rowsPerSecond))]],
+  );
+}
+
+/** @param {import("./median-figures.mjs").ModelRound} figures */
+function overloadTable(figures) {
+  return table(
+    [
+      "offered",
+      "target req/s",
+      "sent req/s",
+      "served req/s",
+      "rejected",
+      "other failures",
+      "rejection p50 / p99 ms",
+      "success p50 / p99 ms",
+      "RSS sidecar MiB",
+    ],
+    figures.overload.map((phase) => [
+      `${phase.factor}×`,
+      rate(phase.targetPerSecond),
+      rate(phase.offeredPerSecond),
+      rate(phase.succeededPerSecond),
+      `${(phase.rejectedShare * 100).toFixed(1)} %`,
+      phase.failed === 0 ? "0" : `${phase.failed} (${phase.firstFailure})`,
+      `${ms(phase.rejectionP50Ms)} / ${ms(phase.rejectionP99Ms)}`,
+      `${ms(phase.successP50Ms)} / ${ms(phase.successP99Ms)}`,
+      mib(phase.sidecarMemoryBytes),
+    ]),
+  );
+}
+
+/**
+ * results.md: the ratios with their goals first, then every median figure by model.
+ * @param {BenchResults} results
+ * @returns {string}
+ */
+export function resultsMarkdown(results) {
+  const { machine, options } = results;
+  const lines = [
+    "# gpu-sidecar benchmark",
+    "",
+    `\`${results.command}\` — ${machine.date}${machine.commit ? `, commit ${machine.commit}` : ""}`,
+    "",
+    `Machine: ${machine.cores} × ${machine.cpuModel}, ${(machine.memoryBytes / 1024 ** 3).toFixed(0)} GiB, ${machine.os}; Node ${machine.node}, onnxruntime-node ${machine.onnxruntime} (CPU).`,
+    `Every figure is the median of ${options.rounds} round${options.rounds === 1 ? "" : "s"}; each contender ran ${options.durationMs / 1000} s per round in its own processes.`,
+    "",
+    "## Goals",
+    "",
+    table(
+      ["ratio", "value", "goal", "", "definition"],
+      results.ratios.map((ratio) => [
+        ratio.label,
+        ratioValue(ratio),
+        ratioGoal(ratio),
+        ratio.met === undefined ? "n/a" : ratio.met ? "met" : "**missed**",
+        ratio.definition,
+      ]),
+    ),
+  ];
+  for (const [name, figures] of Object.entries(results.medians)) {
+    if (figures === undefined) continue;
+    const model = results.models[name];
+    lines.push(
+      "",
+      `## ${name} model: ${model?.description}, ${model === undefined ? "" : fileSize(model.fileBytes)}`,
+      "",
+      throughputTable(figures),
+      "",
+      "Ceiling sweep (in-process rows/s by batch size):",
+      "",
+      sweepTable(figures),
+      "",
+      `Overload (sidecar with max_queue_size ${OVERLOAD_MAX_QUEUE_SIZE}, open-loop clients offering a multiple of the per-record capacity):`,
+      "",
+      overloadTable(figures),
+    );
+  }
+  if (results.failures.length > 0) {
+    lines.push("", "## Failures", "");
+    for (const failure of results.failures) {
+      lines.push(
+        `- round ${failure.round}, ${failure.model}, ${failure.contender}: ${failure.message.split("\n")[0]}`,
+      );
+    }
+  }
+  lines.push(
+    "",
+    "![rows/s by workers](throughput.svg)",
+    "",
+    "Latency is per record, from entering the worker's pipeline to its result. Memory is the peak, over 100 ms samples, of the summed VmRSS of the processes named.",
+    "",
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,45 @@
+import { measureTogether, warmupMs, withReadyProcesses } from "../measure-together.mjs";
+import { forkMeasuredProcess } from "../measured-process.mjs";
+import { workerTotals } from "../worker-totals.mjs";
+
+const EMBEDDED_WORKER = new URL("../processes/embedded-worker.mjs", import.meta.url);
+
+/**
+ * @typedef {import("../worker-totals.mjs").ThroughputFigures & {
+ *   workers: number,
+ *   memoryBytes: number | undefined,
+ * }} EmbeddedFigures
+ */
+
+/**
+ * The embedded alternative: `workers` processes, each with its own copy of the model, calling
+ * it per record. Memory is the peak of the summed resident memory of all of them.
+ * @param {import("../bench-models.mjs").BenchModel} model
+ * @param {number} workers
+ * @param {number} durationMs
+ * @returns {Promise<EmbeddedFigures>}
+ */
+export function runEmbedded(model, workers, durationMs) {
+  return withReadyProcesses(
+    workers,
+    (index) =>
+      forkMeasuredProcess(EMBEDDED_WORKER, {
+        onnxPath: model.onnxPath,
+        inputName: model.inputName,
+        outputName: model.outputName,
+        features: model.features,
+        warmupMs: warmupMs(durationMs),
+        seed: `embedded worker ${index}`,
+      }),
+    async (processes) => {
+      const { results, memory } = await measureTogether(
+        /** @type {import("../measured-process.mjs").MeasuredProcess<import("../worker-totals.mjs").WorkerResult>[]} */ (
+          processes
+        ),
+        durationMs,
+        { workers: processes.map((process) => process.pid) },
+      );
+      return { workers, ...workerTotals(results), memoryBytes: memory.peakTotalBytes };
+    },
+  );
+}

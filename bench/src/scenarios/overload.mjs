@@ -1,0 +1,106 @@
+import { measureTogether, warmupMs, withReadyProcesses } from "../measure-together.mjs";
+import { forkMeasuredProcess } from "../measured-process.mjs";
+import { startSidecarProcess } from "../sidecar-process.mjs";
+import { concatSamples, latencyPercentiles } from "../statistics.mjs";
+
+const OVERLOAD_CLIENT = new URL("../processes/overload-client.mjs", import.meta.url);
+
+/** Offered load as multiples of the measured capacity: at capacity, and well beyond it. */
+export const OVERLOAD_FACTORS = /** @type {const} */ ([1, 3]);
+
+/**
+ * @typedef {object} OverloadPhase
+ * @property {number} factor
+ * @property {number} targetPerSecond Requests per second the clients were asked to offer.
+ * @property {number} offeredPerSecond Requests per second they managed to send.
+ * @property {number} succeededPerSecond
+ * @property {number} rejectedShare Share of the sent requests answered RESOURCE_EXHAUSTED.
+ * @property {number} failed Requests that failed otherwise (timeouts, transport errors).
+ * @property {string | undefined} firstFailure
+ * @property {number | undefined} rejectionP50Ms Time from sending to the rejection.
+ * @property {number | undefined} rejectionP99Ms
+ * @property {number | undefined} successP50Ms
+ * @property {number | undefined} successP99Ms
+ * @property {number | undefined} sidecarMemoryBytes Peak resident memory of the sidecar.
+ */
+
+/**
+ * One phase: a fresh sidecar serving the model with a small queue bound, and `clients`
+ * open-loop generators offering `factor` × `capacityPerSecond` requests per second together.
+ * @param {import("../bench-models.mjs").BenchModel} model
+ * @param {number} factor
+ * @param {number} capacityPerSecond
+ * @param {number} clients
+ * @param {number} durationMs
+ * @returns {Promise<OverloadPhase>}
+ */
+async function runPhase(model, factor, capacityPerSecond, clients, durationMs) {
+  const sidecar = await startSidecarProcess({
+    repository: model.repository,
+    modelName: model.overloadModelName,
+  });
+  const targetPerSecond = factor * capacityPerSecond;
+  try {
+    return await withReadyProcesses(
+      clients,
+      /** @returns {import("../measured-process.mjs").MeasuredProcess<import("../processes/overload-client.mjs").OverloadClientResult>} */
+      (index) =>
+        forkMeasuredProcess(OVERLOAD_CLIENT, {
+          endpoint: sidecar.endpoint,
+          modelName: model.overloadModelName,
+          inputName: model.inputName,
+          features: model.features,
+          ratePerSecond: targetPerSecond / clients,
+          warmupMs: warmupMs(durationMs),
+          seed: `overload client ${index}`,
+        }),
+      async (processes) => {
+        const { results, memory } = await measureTogether(processes, durationMs, {
+          sidecar: [sidecar.pid],
+        });
+        const sum = (/** @type {(r: (typeof results)[number]) => number} */ pick) =>
+          results.reduce((total, result) => total + pick(result), 0);
+        const rate = (/** @type {(r: (typeof results)[number]) => number} */ pick) =>
+          results.reduce((total, result) => total + (pick(result) * 1000) / result.elapsedMs, 0);
+        const sent = sum((result) => result.sent);
+        const rejection = latencyPercentiles(concatSamples(results.map((r) => r.rejectionMs)));
+        const success = latencyPercentiles(concatSamples(results.map((r) => r.successMs)));
+        return {
+          factor,
+          targetPerSecond,
+          offeredPerSecond: rate((result) => result.sent),
+          succeededPerSecond: rate((result) => result.succeeded),
+          rejectedShare: sent > 0 ? sum((result) => result.rejected) / sent : 0,
+          failed: sum((result) => result.failed),
+          firstFailure: results.find((result) => result.firstFailure !== undefined)?.firstFailure,
+          rejectionP50Ms: rejection.p50Ms,
+          rejectionP99Ms: rejection.p99Ms,
+          successP50Ms: success.p50Ms,
+          successP99Ms: success.p99Ms,
+          sidecarMemoryBytes: memory.peakBytes.sidecar,
+        };
+      },
+    );
+  } finally {
+    await sidecar.stop();
+  }
+}
+
+/**
+ * Overload: how fast the sidecar says no, and whether its memory stays bounded, when offered
+ * three times what it can serve. The phases run in turn, each on a fresh sidecar, so that one
+ * phase's heap growth is not counted in the other.
+ * @param {import("../bench-models.mjs").BenchModel} model
+ * @param {number} capacityPerSecond Measured capacity: per-record sidecar rows/s.
+ * @param {number} clients
+ * @param {number} durationMs
+ * @returns {Promise<OverloadPhase[]>}
+ */
+export async function runOverload(model, capacityPerSecond, clients, durationMs) {
+  /** @type {OverloadPhase[]} */
+  const phases = [];
+  for (const factor of OVERLOAD_FACTORS) {
+    phases.push(await runPhase(model, factor, capacityPerSecond, clients, durationMs));
+  }
+  return phases;
+}

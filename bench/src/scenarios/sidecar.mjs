@@ -1,0 +1,90 @@
+import { measureTogether, warmupMs, withReadyProcesses } from "../measure-together.mjs";
+import { forkMeasuredProcess } from "../measured-process.mjs";
+import { startSidecarProcess } from "../sidecar-process.mjs";
+import { workerTotals } from "../worker-totals.mjs";
+
+const SIDECAR_WORKER = new URL("../processes/sidecar-worker.mjs", import.meta.url);
+
+/**
+ * How the workers call the sidecar.
+ * @typedef {object} SidecarVariant
+ * @property {number} capacity The operator's bound on records in flight per worker.
+ * @property {{ maxRows: number, maxDelayMs: number } | undefined} batch Client-side coalescing.
+ */
+
+/**
+ * The three ways the benchmark drives the sidecar.
+ * - perRecord: one ModelInfer per record, the operator's default capacity of 100 in flight;
+ *   all batching is the sidecar's.
+ * - coalescing: the operator also gathers up to 32 records or 1 ms into one call (half the
+ *   sidecar's max_batch_size, so calls from two workers still share a batch).
+ * - lowLoad: one record at a time from one worker, the latency a record pays for the RPC hop.
+ * @type {Record<"perRecord" | "coalescing" | "lowLoad", SidecarVariant>}
+ */
+export const SIDECAR_VARIANTS = {
+  perRecord: { capacity: 100, batch: undefined },
+  coalescing: { capacity: 100, batch: { maxRows: 32, maxDelayMs: 1 } },
+  lowLoad: { capacity: 1, batch: undefined },
+};
+
+/**
+ * @typedef {import("../worker-totals.mjs").ThroughputFigures & {
+ *   workers: number,
+ *   averageBatchSize: number | undefined,
+ *   memoryBytes: number | undefined,
+ *   sidecarMemoryBytes: number | undefined,
+ * }} SidecarFigures
+ */
+
+/**
+ * One `gpu-sidecar` process and `workers` worker processes streaming records to it. The batch
+ * size comes from the sidecar's own statistics over the measured phase; memory is the peak of
+ * the summed resident memory of the sidecar and every worker, and of the sidecar alone.
+ * @param {import("../bench-models.mjs").BenchModel} model
+ * @param {number} workers
+ * @param {SidecarVariant} variant
+ * @param {number} durationMs
+ * @returns {Promise<SidecarFigures>}
+ */
+export async function runSidecar(model, workers, variant, durationMs) {
+  const sidecar = await startSidecarProcess({
+    repository: model.repository,
+    modelName: model.modelName,
+  });
+  try {
+    return await withReadyProcesses(
+      workers,
+      /** @returns {import("../measured-process.mjs").MeasuredProcess<import("../worker-totals.mjs").WorkerResult>} */
+      (index) =>
+        forkMeasuredProcess(SIDECAR_WORKER, {
+          endpoint: sidecar.endpoint,
+          modelName: model.modelName,
+          inputName: model.inputName,
+          outputName: model.outputName,
+          features: model.features,
+          capacity: variant.capacity,
+          batch: variant.batch,
+          warmupMs: warmupMs(durationMs),
+          seed: `sidecar worker ${index}`,
+        }),
+      async (processes) => {
+        const before = await sidecar.counts();
+        const { results, memory } = await measureTogether(processes, durationMs, {
+          sidecar: [sidecar.pid],
+          workers: processes.map((process) => process.pid),
+        });
+        const after = await sidecar.counts();
+        const batches = after.batches - before.batches;
+        return {
+          workers,
+          ...workerTotals(results),
+          averageBatchSize: batches > 0 ? (after.rows - before.rows) / batches : undefined,
+          memoryBytes: memory.peakTotalBytes,
+          sidecarMemoryBytes: memory.peakBytes.sidecar,
+        };
+      },
+    );
+  } finally {
+    await sidecar.stop();
+  }
+}
