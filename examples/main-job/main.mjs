@@ -50,7 +50,7 @@ function onSignal(signal) {
     releaseNow();
     process.exit(EXIT_INTERRUPTED);
   }
-  process.stderr.write(`\n${signal}: finishing the records in flight (again to quit now)\n`);
+  process.stderr.write(`\n${signal}: stopping after the records in flight (again to quit at once)\n`);
   interrupt.abort(new Error(`interrupted by ${signal}`));
   if (control !== undefined) stopRun(control);
 }
@@ -161,31 +161,30 @@ async function runWorkers({ options, socketPath, onTick, tickMs }) {
     ? setTimeout(() => stopRun(control), options.durationMs)
     : undefined;
   let lastTick = startedAt;
-  let ticking = false;
-  const ticker = setInterval(async () => {
-    if (ticking || isStopped(control)) return;
-    ticking = true;
+  // The refresh in progress: the summary waits for it, so no live line follows the summary.
+  let tick;
+  const ticker = setInterval(() => {
+    if (tick !== undefined || isStopped(control)) return;
     const now = performance.now();
     const interval = sortedConcat(intervalChunks);
     intervalChunks = [];
-    try {
-      await onTick({
-        elapsedMs: now - startedAt,
-        scored,
-        intervalRecords: interval.length,
-        intervalMs: now - lastTick,
-        intervalP99: percentile(interval, 99),
-      });
-    } finally {
+    tick = onTick({
+      elapsedMs: now - startedAt,
+      scored,
+      intervalRecords: interval.length,
+      intervalMs: now - lastTick,
+      intervalP99: percentile(interval, 99),
+    }).finally(() => {
       lastTick = now;
-      ticking = false;
-    }
+      tick = undefined;
+    });
   }, tickMs);
 
   await Promise.all(exited);
   const streamingMs = performance.now() - startedAt;
   clearInterval(ticker);
   clearTimeout(limit);
+  await tick;
   owned.workers = [];
   if (failures.length > 0) {
     throw new Error(`the stream failed:\n  ${failures.join("\n  ")}`);
@@ -226,6 +225,7 @@ async function main() {
   const socketPath = join(owned.tempDir, "sidecar.sock");
   const progress = createProgressLine(out);
   let failed = false;
+  let ready = false;
   try {
     const spawnedAt = performance.now();
     const sidecar = spawnSidecar({
@@ -250,6 +250,7 @@ async function main() {
       }),
     ]);
     await waitUntilReady(sidecar, socketPath);
+    ready = true;
     log(
       `sidecar ready in ${((performance.now() - spawnedAt) / 1000).toFixed(1)} s: model ${MODEL}, statistics on ${httpUrl}`,
     );
@@ -337,7 +338,11 @@ async function main() {
   } catch (error) {
     progress.finish();
     failed = true;
-    process.stderr.write(`main-job: error: ${error instanceof Error ? error.message : error}\n`);
+    if (interrupt.signal.aborted && error === interrupt.signal.reason) {
+      process.stderr.write(`main-job: ${error.message} before streaming started\n`);
+    } else {
+      process.stderr.write(`main-job: error: ${error instanceof Error ? error.message : error}\n`);
+    }
   } finally {
     for (const worker of owned.workers) await worker.terminate();
     if (owned.sidecar !== undefined) {
@@ -346,11 +351,14 @@ async function main() {
       const socketLeft = existsSync(socketPath);
       if (code === 0 && !forced && !socketLeft) {
         log(`sidecar pid ${sidecar.pid} exited 0 after SIGTERM; socket removed`);
+      } else if (!ready && signal === "SIGTERM" && !socketLeft) {
+        // Stopped while still starting, before it handles SIGTERM itself.
+        log(`sidecar pid ${sidecar.pid} stopped by SIGTERM while starting; socket removed`);
       } else {
         failed = true;
         process.stderr.write(
           `main-job: error: sidecar pid ${sidecar.pid} ${forced ? "did not drain in time and was killed" : `exited with ${signal ?? `code ${code}`}`}` +
-            `${socketLeft ? `; its socket ${socketPath} was left behind` : ""}\n${sidecar.recentLog()}\n`,
+            `${socketLeft ? `; its socket ${socketPath} was left behind (removed with the temporary directory)` : ""}\n${sidecar.recentLog()}\n`,
         );
       }
       owned.sidecar = undefined;

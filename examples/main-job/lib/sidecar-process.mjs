@@ -69,7 +69,12 @@ export function spawnSidecar({ socketPath, model, onLog }) {
   };
 
   const exited = new Promise((resolveExit) => {
-    child.once("exit", (code, signal) => resolveExit({ code, signal }));
+    // "close" rather than "exit": its last log lines have been read by then.
+    child.once("close", (code, signal) => resolveExit({ code, signal }));
+    // A process that could not be spawned has no exit to wait for.
+    child.once("error", () => {
+      if (child.pid === undefined) resolveExit({ code: null, signal: null });
+    });
   });
   let running = true;
   void exited.then(() => {
@@ -82,6 +87,8 @@ export function spawnSidecar({ socketPath, model, onLog }) {
     onListening = resolveListening;
     onSpawnError = rejectListening;
   });
+  // Nobody may be waiting for it (an interrupted start): that is no unhandled rejection.
+  listening.catch(() => {});
   child.once("error", (error) => onSpawnError(error));
   void exited.then(({ code, signal }) =>
     onSpawnError(
@@ -142,7 +149,7 @@ export function spawnSidecar({ socketPath, model, onLog }) {
     },
     /** Synchronous last resort for exit handlers. */
     killNow() {
-      if (running) child.kill("SIGKILL");
+      if (running && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     },
   };
 }
