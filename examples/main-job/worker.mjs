@@ -69,7 +69,7 @@ function report() {
   pending = 0;
 }
 
-// Module loading and connecting are done: tell the coordinator, and start streaming when it
+// The modules are loaded: tell the coordinator, and start streaming when it
 // says so, all workers together, so that the run's clock measures streaming only.
 await new Promise((resolve) => {
   parentPort.once("message", resolve);
