@@ -9,6 +9,7 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { Command, Option } from "commander";
 import { pino } from "pino";
+import { createConfiguredMetrics } from "./metrics/configured-metrics.js";
 import { SERVER_VERSION } from "./server/server-info.js";
 import { type Sidecar, startSidecar } from "./server/sidecar.js";
 
@@ -55,8 +56,9 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  const metrics = createConfiguredMetrics(config, logger);
   try {
-    sidecar = await startSidecar(config, { logger });
+    sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
   } catch (error) {
     const failure = SidecarError.from(error);
     logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);

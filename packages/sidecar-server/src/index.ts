@@ -13,6 +13,9 @@ export type {
 export { createDynamicBatcher } from "./batching/dynamic-batcher.js";
 export type { ExecutorPool, ExecutorPoolOptions } from "./executor/executor-pool.js";
 export { createExecutorPool } from "./executor/executor-pool.js";
+export { createConfiguredMetrics } from "./metrics/configured-metrics.js";
+export type { PrometheusMetrics, SidecarMetricsOptions } from "./metrics/sidecar-metrics.js";
+export { createSidecarMetrics } from "./metrics/sidecar-metrics.js";
 export type { SidecarAddresses, TcpAddress } from "./server/listeners.js";
 export type {
   ModelIndexEntry,
