@@ -71,7 +71,7 @@ function firstValue(outputs: Tensor[]): number {
   return decodeTensorValues({ ...first, datatype: "FP32" })[0] ?? Number.NaN;
 }
 
-describe("the client over real connections", () => {
+describe("the client over real connections", { timeout: 30_000 }, () => {
   it.each<[string, ClientProtocol]>([
     ["a Unix socket", "grpc"],
     ["a Unix socket", "connect"],

@@ -1,0 +1,196 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  decodeTensorValues,
+  ErrorCode,
+  encodeTensor,
+  type Tensor,
+} from "@gpu-sidecar/sidecar-core";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { ClientProtocol } from "../src/client/endpoint-transport.js";
+import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import { until } from "./client-fake-sidecar.js";
+import { killAllSidecars, startSidecar } from "./client-sidecar-process.js";
+
+// The real gpu-sidecar process (mock and ONNX backends) behind the real client.
+const dir = mkdtempSync(join(tmpdir(), "client-process-"));
+let client: SidecarClient | undefined;
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  killAllSidecars();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function connect(endpoints: string[], protocol: ClientProtocol = "grpc"): SidecarClient {
+  client = createSidecarClient({
+    endpoints,
+    protocol,
+    reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+  });
+  return client;
+}
+
+/** `rows` rows of 16 features: row r holds r/10, r/10 + 0.01, … */
+function features(rows: number): Tensor {
+  const values = Array.from(
+    { length: rows * 16 },
+    (_, i) => Math.floor(i / 16) / 10 + (i % 16) / 100,
+  );
+  return encodeTensor({ name: "features", datatype: "FP32", shape: [rows, 16], values });
+}
+
+function scores(outputs: Tensor[]): number[] {
+  const [score] = outputs;
+  if (score === undefined) throw new Error("no output");
+  expect(score.name).toBe("fraud_score");
+  expect(score.datatype).toBe("FP32");
+  return Array.from(decodeTensorValues({ ...score, datatype: "FP32" }));
+}
+
+/** What the mock backend computes: the sigmoid of each row's mean, in float32. */
+function mockScores(input: Tensor): number[] {
+  const values = decodeTensorValues({ ...input, datatype: "FP32" });
+  const rows = input.shape[0] ?? 0;
+  return Array.from({ length: rows }, (_, row) => {
+    const mean = values.slice(row * 16, row * 16 + 16).reduce((a, b) => a + b, 0) / 16;
+    return Math.fround(1 / (1 + Math.exp(-mean)));
+  });
+}
+
+describe("the client against a real sidecar process", { timeout: 30_000 }, () => {
+  it.each<[string, ClientProtocol]>([
+    ["unix", "grpc"],
+    ["tcp", "grpc"],
+    ["unix", "connect"],
+    ["tcp", "connect"],
+  ])("serves the mock model over %s with %s", async (where, protocol) => {
+    const sidecar = await startSidecar(join(dir, `mock-${where}-${protocol}.sock`));
+    const c = connect([where === "unix" ? sidecar.unixUrl : sidecar.tcpUrl], protocol);
+    const input = features(3);
+    const outputs = await c.infer("fraud-mock", [input], { priority: 1, timeoutMs: 5_000 });
+    expect(outputs[0]?.shape).toEqual([3, 1]);
+    const expected = mockScores(input);
+    scores(outputs).forEach((score, i) => {
+      expect(score).toBeCloseTo(expected[i] ?? Number.NaN, 6);
+    });
+    expect(await c.ready("fraud-mock")).toBe(true);
+    await until(() => c.endpoints[0]?.status === "serving");
+  });
+
+  it("serves the ONNX model alike over the Unix socket, TCP, and a stream", async () => {
+    const sidecar = await startSidecar(join(dir, "onnx.sock"));
+    const c = connect([sidecar.unixUrl]);
+    const metadata = await c.modelMetadata("fraud");
+    expect(metadata.inputs).toEqual([{ name: "features", datatype: "FP32", shape: [-1, 16] }]);
+    expect(metadata.outputs).toEqual([{ name: "fraud_score", datatype: "FP32", shape: [-1, 1] }]);
+    const input = features(5);
+    const overUnix = scores(await c.infer("fraud", [input]));
+    expect(overUnix).toHaveLength(5);
+    for (const score of overUnix) {
+      expect(score).toBeGreaterThan(0);
+      expect(score).toBeLessThan(1);
+    }
+    expect(new Set(overUnix).size).toBe(5);
+    const tcp = createSidecarClient({ endpoint: sidecar.tcpUrl });
+    try {
+      expect(scores(await tcp.infer("fraud", [input]))).toEqual(overUnix);
+    } finally {
+      await tcp.close();
+    }
+    const session = c.createStreamSession("fraud");
+    const streamed = await Promise.all([session.infer([input]), session.infer([features(1)])]);
+    expect(scores(streamed[0] ?? [])).toEqual(overUnix);
+    expect(scores(streamed[1] ?? [])).toEqual(overUnix.slice(0, 1));
+  });
+
+  it("fails only the bad request on a stream and keeps serving the others", async () => {
+    const sidecar = await startSidecar(join(dir, "stream-errors.sock"));
+    const session = connect([sidecar.unixUrl]).createStreamSession("fraud-mock");
+    const wrongWidth = encodeTensor({
+      name: "features",
+      datatype: "FP32",
+      shape: [1, 3],
+      values: [1, 2, 3],
+    });
+    const [bad, good] = await Promise.allSettled([
+      session.infer([wrongWidth]),
+      session.infer([features(2)]),
+    ]);
+    expect(bad.status).toBe("rejected");
+    expect(good.status).toBe("fulfilled");
+    expect((bad as PromiseRejectedResult).reason).toMatchObject({
+      message: expect.stringContaining("features"),
+    });
+  });
+
+  it("reports an unknown model as NOT_FOUND and a bad shape as INVALID_ARGUMENT, without failing over", async () => {
+    const sidecar = await startSidecar(join(dir, "errors.sock"));
+    const other = await startSidecar(join(dir, "errors-other.sock"));
+    const c = connect([sidecar.unixUrl, other.tcpUrl]);
+    await expect(c.infer("nope", [features(1)])).rejects.toMatchObject({
+      code: ErrorCode.NotFound,
+    });
+    const wrong = encodeTensor({
+      name: "features",
+      datatype: "FP32",
+      shape: [1, 2],
+      values: [1, 2],
+    });
+    await expect(c.infer("fraud", [wrong])).rejects.toMatchObject({
+      code: ErrorCode.InvalidArgument,
+    });
+    expect(c.endpoints.map((e) => e.status)).not.toContain("unreachable");
+  });
+
+  it("fails over to the other sidecar when the local one is SIGKILLed mid-use", async () => {
+    const local = await startSidecar(join(dir, "local.sock"));
+    const remote = await startSidecar(join(dir, "remote.sock"));
+    const c = connect([remote.tcpUrl, local.unixUrl]);
+    await until(() => c.endpoints.every((e) => e.live), 5_000);
+    const expected = mockScores(features(4));
+    let stop = false;
+    let completed = 0;
+    const failures: unknown[] = [];
+    // Four workers calling back to back, before, during and after the kill.
+    const workers = Array.from({ length: 4 }, async () => {
+      while (!stop) {
+        try {
+          const outputs = await c.infer("fraud-mock", [features(4)], { timeoutMs: 5_000 });
+          scores(outputs).forEach((score, i) => {
+            expect(score).toBeCloseTo(expected[i] ?? Number.NaN, 6);
+          });
+          completed += 1;
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+    });
+    await until(() => completed >= 20, 5_000);
+    await local.kill();
+    const atKill = completed;
+    await until(() => completed >= atKill + 40, 5_000);
+    stop = true;
+    await Promise.all(workers);
+    expect(failures).toEqual([]);
+    expect(c.endpoints[1]?.status).toBe("unreachable");
+    expect(c.endpoints[0]?.live).toBe(true);
+  });
+
+  it("reconnects to a sidecar restarted on the same socket path", async () => {
+    const socket = join(dir, "restarted.sock");
+    const first = await startSidecar(socket);
+    const c = connect([first.unixUrl]);
+    await until(() => c.endpoints[0]?.status === "serving", 5_000);
+    await first.kill();
+    await until(() => c.endpoints[0]?.status === "unreachable", 5_000);
+    await expect(c.infer("fraud-mock", [features(1)])).rejects.toMatchObject({
+      code: ErrorCode.Unavailable,
+    });
+    await startSidecar(socket);
+    await until(() => c.endpoints[0]?.status === "serving", 5_000);
+    expect(scores(await c.infer("fraud-mock", [features(1)]))).toHaveLength(1);
+  });
+});
