@@ -2,7 +2,7 @@ import type { RequestListener } from "node:http";
 import type { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 
 /** The path Prometheus scrapes by default. */
-export const METRICS_PATH = "/metrics";
+const METRICS_PATH = "/metrics";
 
 /**
  * The metrics port's request listener: `GET`/`HEAD /metrics` answers in the Prometheus text

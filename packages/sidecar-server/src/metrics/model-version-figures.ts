@@ -23,8 +23,6 @@ export const METRIC_OUTCOMES: readonly MetricOutcome[] = Object.freeze([
  * and unloads, so that its counters never go back (Prometheus reads a drop as a restart).
  */
 export interface ModelVersionFigures {
-  readonly model: string;
-  readonly version: string;
   /** `{ model, version }`, built once. */
   readonly attributes: Attributes;
   /** `{ model, version, outcome }` per outcome, built once. */
@@ -49,8 +47,6 @@ export interface ModelVersionFigures {
 }
 
 class Figures implements ModelVersionFigures {
-  readonly model: string;
-  readonly version: string;
   readonly attributes: Attributes;
   readonly outcomeAttributes: Readonly<Record<MetricOutcome, Attributes>>;
   readonly startedAtMs = Date.now();
@@ -70,8 +66,6 @@ class Figures implements ModelVersionFigures {
   pending = 0;
 
   constructor(model: string, version: string) {
-    this.model = model;
-    this.version = version;
     this.attributes = { model, version };
     const byOutcome = <T>(make: (outcome: MetricOutcome) => T) =>
       Object.fromEntries(METRIC_OUTCOMES.map((outcome) => [outcome, make(outcome)])) as Record<
