@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import {
   decodeTensorValues,
   ErrorCode,
+  LifecycleState,
   type ModelInferRequest,
   ModelInferResponseSchema,
   SidecarError,
@@ -146,6 +147,23 @@ describe("StreamSession", () => {
     );
     expect(firstValue(await session.infer([fp32("x", [1, 1], [2])]))).toBe(2);
     expect(remote.streamsOpened).toBe(1);
+  });
+
+  it("sends new requests to another endpoint once its own drains; the old stream still answers what it holds", async () => {
+    const local = holdingFake();
+    const remote = createFakeSidecar();
+    const c = connect({ [LOCAL]: local, [REMOTE]: remote });
+    await until(() => c.endpoints.every((e) => e.live));
+    const session = c.createStreamSession(MODEL);
+    const held = session.infer([fp32("x", [1, 1], [1])]);
+    await until(() => local.streamRequests.length === 1);
+    local.lifecycle.transition(LifecycleState.Draining);
+    await until(() => c.endpoints[0]?.status === "not-serving");
+    expect(firstValue(await session.infer([fp32("x", [1, 1], [2])]))).toBe(2);
+    expect(remote.streamsOpened).toBe(1);
+    expect(local.streamRequests).toHaveLength(1);
+    local.pushStreamResponse({ inferResponse: echoResponse(requestFor(local, 0)) });
+    expect(firstValue(await held)).toBe(1);
   });
 
   it("settles an aborted request at once and ignores its late answer", async () => {

@@ -4,9 +4,9 @@ const CODES = new Set<string>(Object.values(ErrorCode));
 
 /**
  * The error of a `ModelStreamInferResponse.error_message`. The protocol carries only a
- * message, no status code; when the message starts with a code name (`RESOURCE_EXHAUSTED:
- * queue full`, as gpu-sidecar writes them) that code is kept so that retry predicates work
- * the same over a stream; any other server's message (Triton's) is INTERNAL.
+ * message, no status code. When the message starts with a status name and a colon
+ * (`RESOURCE_EXHAUSTED: queue full`) that code is kept, so retry predicates can work the same
+ * over a stream as over `ModelInfer`; any other message (Triton's, for one) is INTERNAL.
  */
 export function streamError(message: string, source: string): SidecarError {
   const prefix = /^([A-Z_]+):/.exec(message)?.[1];

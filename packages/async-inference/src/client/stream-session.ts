@@ -75,7 +75,10 @@ export function createStreamSession(
   model: string,
   onClose: (session: StreamSession) => void,
 ): StreamSession {
+  /** Where new requests go. */
   let current: OpenStream | undefined;
+  /** Every stream not ended yet: `current` and half-closed ones still answering. */
+  const streams = new Set<OpenStream>();
   let lastId = 0;
   let closed: Promise<void> | undefined;
 
@@ -96,19 +99,12 @@ export function createStreamSession(
     // Only this stream's requests fail; the next call opens a new stream, on the endpoint
     // the router picks then.
     if (current === stream) current = undefined;
+    streams.delete(stream);
     requests.end();
     for (const pending of [...stream.pending.values()]) pending.reject(failure);
   }
 
-  function open(): OpenStream {
-    const request = { method: "ModelStreamInfer", model } as const;
-    const connection = pickConnection(endpoints, endpoints.states, request);
-    if (connection === undefined) {
-      throw new SidecarError(
-        ErrorCode.Unavailable,
-        `ModelStreamInfer: the router picked none of ${endpoints.states.map((s) => s.url).join(", ")}`,
-      );
-    }
+  function open(connection: EndpointConnection): OpenStream {
     const stream: { -readonly [K in keyof OpenStream]: OpenStream[K] } = {
       connection,
       requests: createRequestChannel(),
@@ -116,8 +112,34 @@ export function createStreamSession(
       controller: new AbortController(),
       done: Promise.resolve(),
     };
+    streams.add(stream);
     stream.done = read(stream);
     return stream;
+  }
+
+  /**
+   * The stream for the next request: the open one while its endpoint is healthy. Once health
+   * says the endpoint is draining or gone, the router picks again; if it picks elsewhere, the
+   * old stream is half-closed (the server still answers what it holds, then ends it) and new
+   * requests go to a stream on the new endpoint, instead of failing one by one on the old.
+   */
+  function streamForNextRequest(): OpenStream {
+    if (current !== undefined) {
+      const { status } = current.connection.state;
+      if (status === "serving" || status === "connecting") return current;
+    }
+    const route = { method: "ModelStreamInfer", model } as const;
+    const connection = pickConnection(endpoints, endpoints.states, route);
+    if (connection === undefined) {
+      throw new SidecarError(
+        ErrorCode.Unavailable,
+        `ModelStreamInfer: the router picked none of ${endpoints.states.map((s) => s.url).join(", ")}`,
+      );
+    }
+    if (current?.connection === connection) return current;
+    current?.requests.end();
+    current = open(connection);
+    return current;
   }
 
   const session: StreamSession = {
@@ -141,8 +163,7 @@ export function createStreamSession(
         lastId += 1;
         const id = String(lastId);
         const request = createInferRequest(model, inputs, options, id);
-        current ??= open();
-        const stream = current;
+        const stream = streamForNextRequest();
         return new Promise<Tensor[]>((resolve, reject) => {
           let timer: ReturnType<typeof setTimeout> | undefined;
           const onAbort = () =>
@@ -189,17 +210,18 @@ export function createStreamSession(
     },
     close() {
       closed ??= (async () => {
-        const stream = current;
         current = undefined;
         onClose(session);
-        if (stream === undefined) return;
         const error = new SidecarError(
           ErrorCode.Cancelled,
           `StreamSession: the session for model ${JSON.stringify(model)} was closed`,
         );
-        for (const pending of [...stream.pending.values()]) pending.reject(error);
-        stream.controller.abort();
-        await stream.done;
+        const open = [...streams];
+        for (const stream of open) {
+          for (const pending of [...stream.pending.values()]) pending.reject(error);
+          stream.controller.abort();
+        }
+        await Promise.all(open.map((stream) => stream.done));
       })();
       return closed;
     },
