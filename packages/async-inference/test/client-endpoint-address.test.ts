@@ -45,4 +45,10 @@ describe("parseEndpointAddress", () => {
     );
     expect((error as SidecarError).message).toContain("unix:///absolute/path.sock");
   });
+
+  it("rejects a value that is not a string", () => {
+    expect(() => parseEndpointAddress(8001 as never, "endpoint")).toThrow(
+      "createSidecarClient: option endpoint is 8001, expected unix:///absolute/path.sock",
+    );
+  });
 });

@@ -47,6 +47,12 @@ function isLoopbackHost(hostname: string): boolean {
  * `option` names the option the URL came from, for the error message.
  */
 export function parseEndpointAddress(url: string, option: string): EndpointAddress {
+  if (typeof url !== "string") {
+    throw new SidecarError(
+      ErrorCode.InvalidArgument,
+      `createSidecarClient: option ${option} is ${String(url)}, ${EXPECTED}`,
+    );
+  }
   if (url.startsWith("unix:")) {
     let socketPath: string;
     if (url.startsWith("unix://")) {

@@ -6,6 +6,7 @@ import {
   Http2SessionManager,
 } from "@connectrpc/connect-node";
 import type { EndpointAddress } from "./endpoint-address.js";
+import { traceContextInterceptor } from "./trace-context-interceptor.js";
 
 /** The wire protocol: gRPC (what Triton speaks) or Connect, both over HTTP/2. */
 export type ClientProtocol = "grpc" | "connect";
@@ -44,9 +45,10 @@ export function createEndpointTransport(
           createConnection: () => net.connect(address.socketPath),
         })
       : new Http2SessionManager(baseUrl, keepalive);
+  const interceptors = [traceContextInterceptor];
   const transport =
     protocol === "grpc"
-      ? createGrpcTransport({ baseUrl, sessionManager })
-      : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager });
+      ? createGrpcTransport({ baseUrl, sessionManager, interceptors })
+      : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager, interceptors });
   return { transport, close: () => sessionManager.abort() };
 }

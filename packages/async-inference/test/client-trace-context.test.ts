@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import * as http2 from "node:http2";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
+import { propagation } from "@opentelemetry/api";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createSidecarClient } from "../src/client/sidecar-client.js";
+
+const TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const dir = mkdtempSync(join(tmpdir(), "client-trace-"));
+const socket = join(dir, "s.sock");
+const seen: (string | null)[] = [];
+const server = http2.createServer(
+  connectNodeAdapter({
+    routes(router) {
+      router.service(GRPCInferenceService, {
+        serverLive(_request, context) {
+          seen.push(context.requestHeader.get("traceparent"));
+          return { live: true };
+        },
+      });
+    },
+  }),
+);
+
+beforeAll(() => new Promise<void>((resolve) => server.listen(socket, resolve)));
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  propagation.disable();
+  seen.length = 0;
+});
+
+describe("trace context", () => {
+  it("sends the propagator's traceparent on every call of the built-in transports", async () => {
+    propagation.setGlobalPropagator({
+      inject: (_context, carrier, setter) => setter.set(carrier, "traceparent", TRACEPARENT),
+      extract: (context) => context,
+      fields: () => ["traceparent"],
+    });
+    for (const protocol of ["grpc", "connect"] as const) {
+      const client = createSidecarClient({ endpoint: `unix://${socket}`, protocol });
+      await client.live();
+      await client.close();
+    }
+    expect(seen).toEqual([TRACEPARENT, TRACEPARENT]);
+  });
+
+  it("sends no header when the application registered no propagator", async () => {
+    const client = createSidecarClient({ endpoint: `unix://${socket}` });
+    await client.live();
+    await client.close();
+    expect(seen).toEqual([null]);
+  });
+});
