@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { prepareBenchModel } from "./src/bench-models.mjs";
 // The benchmark: ceiling, embedded, sidecar and overload contenders for each model, each in its
 // own processes, in one invocation on one machine, so that the ratios between them hold even on
 // a shared, noisy machine. Results go to bench/bench-results/ (results.json, results.md,
 // throughput.svg); the exit code is non-zero when any contender failed. See README.md.
+import { loadavg } from "node:os";
+import { prepareBenchModel } from "./src/bench-models.mjs";
 import { parseBenchOptions, USAGE, UsageError } from "./src/bench-options.mjs";
 import { describeMachine } from "./src/machine.mjs";
 import { runModelRound } from "./src/model-round.mjs";
@@ -33,6 +34,8 @@ const models = options.models.map((id) => {
 
 /** @type {import("./src/report/write-results.mjs").BenchResults["failures"]} */
 const failures = [];
+/** @type {import("./src/report/write-results.mjs").BenchResults["loadAverages"]} */
+const loadAverages = [];
 /** @type {import("./src/report/write-results.mjs").BenchResults["rounds"]} */
 const rounds = [];
 for (let round = 1; round <= options.rounds; round++) {
@@ -40,7 +43,10 @@ for (let round = 1; round <= options.rounds; round++) {
   const byModel = {};
   for (const model of models) {
     byModel[model.id] = await runModelRound(model, options, async (contender, run, summary) => {
-      const label = `[round ${round}/${options.rounds}] ${model.id} ${contender}`;
+      // Other work on the machine skews every figure: keep the load each contender met.
+      const oneMinute = loadavg()[0] ?? 0;
+      loadAverages.push({ round, model: model.id, contender, oneMinute });
+      const label = `[round ${round}/${options.rounds}] ${model.id} ${contender} (load ${oneMinute.toFixed(1)})`;
       try {
         const figures = await run();
         log(`${label}: ${summary(figures)}`);
@@ -62,6 +68,7 @@ const written = writeResults({
   options,
   models,
   rounds,
+  loadAverages,
   failures,
 });
 log(`wrote ${written.join(", ")}`);

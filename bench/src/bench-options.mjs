@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 
 export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n]
 
-  --quick         everything tiny, for CI: 1 s per contender, workers 1,2, the small model and a
+  --quick         everything tiny, for CI: 0.5 s per contender, workers 1,2, the small model and a
                   reduced large model, 1 round (explicit flags still win)
   --duration s    measured seconds of each contender run (default 3)
   --workers list  worker process counts to sweep (default 1,2,4)
@@ -23,7 +23,7 @@ export const MODEL_NAMES = /** @type {const} */ (["small", "large"]);
  */
 
 const FULL = { durationS: 3, workers: [1, 2, 4], rounds: 3 };
-const QUICK = { durationS: 1, workers: [1, 2], rounds: 1 };
+const QUICK = { durationS: 0.5, workers: [1, 2], rounds: 1 };
 
 /** Thrown for a command line the benchmark cannot run; run.mjs prints it with the usage. */
 export class UsageError extends Error {

@@ -1,4 +1,4 @@
-import { sampleMemory } from "./memory-sampler.mjs";
+import { sampleProcesses } from "./process-sampler.mjs";
 
 /**
  * Warm-up before each measured phase: long enough for the JIT, connections and onnxruntime's
@@ -11,21 +11,30 @@ export function warmupMs(durationMs) {
 
 /**
  * Starts the measured phase of every process at once (they must be ready) and samples the
- * resident memory of `memoryGroups` while it runs.
+ * resident memory and CPU time of `groups` while it runs.
  * @template R
  * @param {readonly import("./measured-process.mjs").MeasuredProcess<R>[]} processes
  * @param {number} durationMs
- * @param {Record<string, readonly number[]>} memoryGroups Process ids by group name.
+ * @param {Record<string, readonly number[]>} groups Process ids by group name.
  */
-export async function measureTogether(processes, durationMs, memoryGroups) {
-  const sampler = sampleMemory(memoryGroups);
+export async function measureTogether(processes, durationMs, groups) {
+  const sampler = sampleProcesses(groups);
   try {
     const results = await Promise.all(processes.map((process) => process.measure(durationMs)));
-    return { results, memory: sampler.stop() };
+    return { results, sample: sampler.stop() };
   } catch (error) {
     sampler.stop();
     throw error;
   }
+}
+
+/**
+ * CPU microseconds per row: what a row costs a group of processes, whoever else uses the CPUs.
+ * @param {number | undefined} cpuMs
+ * @param {number} rows
+ */
+export function cpuMicrosPerRow(cpuMs, rows) {
+  return cpuMs === undefined || rows === 0 ? undefined : (cpuMs * 1000) / rows;
 }
 
 /**

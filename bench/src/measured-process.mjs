@@ -94,7 +94,7 @@ export function forkMeasuredProcess(entry, settings) {
 /**
  * The child's side: `prepare` loads and warms up, then the parent's `go` runs `measure` once;
  * the result goes back and `close` releases what `prepare` opened. A failure is reported to
- * the parent with its stack and the child exits non-zero.
+ * the parent with its stack and the child exits non-zero once the parent lets it go.
  * @template R
  * @param {(settings: any) => Promise<{ measure(durationMs: number): Promise<R>, close(): Promise<void> | void }>} prepare
  */
@@ -105,10 +105,17 @@ export async function serveMeasurement(prepare) {
     );
   try {
     const settings = JSON.parse(/** @type {string} */ (process.argv[2]));
-    const go = /** @type {Promise<[{ durationMs: number }]>} */ (once(process, "message"));
+    // The listener stays for the child's life: it keeps the channel, and so the process, open
+    // until the parent disconnects.
+    /** @type {Promise<number>} */
+    const go = new Promise((resolve) =>
+      process.on("message", (/** @type {any} */ message) => {
+        if (message.type === "go") resolve(message.durationMs);
+      }),
+    );
     const contender = await prepare(settings);
     await send({ type: "ready" });
-    const [{ durationMs }] = await go;
+    const durationMs = await go;
     const result = await contender.measure(durationMs);
     await contender.close();
     await send({ type: "result", result });
@@ -119,5 +126,6 @@ export async function serveMeasurement(prepare) {
       message: error instanceof Error ? (error.stack ?? error.message) : String(error),
     });
   }
-  process.disconnect();
+  // The process stays until the parent disconnects, so that the parent can still read its CPU
+  // time and memory after the result.
 }

@@ -16,7 +16,11 @@ function throughput(figures) {
 
 /** @param {import("./scenarios/sidecar.mjs").SidecarFigures} figures */
 function batched(figures) {
-  return `${throughput(figures)}, avg batch ${figures.averageBatchSize?.toFixed(1) ?? "—"}`;
+  return (
+    `${throughput(figures)}, avg batch ${figures.averageBatchSize?.toFixed(1) ?? "—"}, ` +
+    `CPU/row sidecar ${figures.sidecarCpuMicrosPerRow?.toFixed(0) ?? "—"} µs, ` +
+    `workers ${figures.workerCpuMicrosPerRow?.toFixed(0) ?? "—"} µs`
+  );
 }
 
 /**
@@ -36,6 +40,7 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     ),
     embedded: [],
     sidecar: [],
+    streaming: [],
     coalescing: [],
     lowLoad: undefined,
     overload: [],
@@ -50,6 +55,7 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
   }
   for (const [list, variant, name] of /** @type {const} */ ([
     [round.sidecar, SIDECAR_VARIANTS.perRecord, "sidecar"],
+    [round.streaming, SIDECAR_VARIANTS.streaming, "sidecar streaming"],
     [round.coalescing, SIDECAR_VARIANTS.coalescing, "sidecar coalescing"],
   ])) {
     for (const w of workers) {

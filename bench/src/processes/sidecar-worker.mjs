@@ -1,6 +1,6 @@
 // One worker of the sidecar contender: a stream of records through async-inference's operator,
-// one ModelInfer per record (or per coalesced group) to the sidecar over its Unix socket, as a
-// pipeline worker uses the product.
+// one ModelInfer per record (or per coalesced group, or one ModelStreamInfer stream for all) to
+// the sidecar over its Unix socket, as a pipeline worker uses the product.
 import { asyncInference, createSidecarClient } from "@gpu-sidecar/async-inference";
 import { decodeTensorValues, encodeTensor } from "@gpu-sidecar/sidecar-core";
 import { featureRows } from "../feature-rows.mjs";
@@ -16,6 +16,7 @@ import { serveMeasurement } from "../measured-process.mjs";
  * @property {number} features
  * @property {number} capacity The operator's bound on records in flight.
  * @property {{ maxRows: number, maxDelayMs: number } | undefined} batch Coalescing, when set.
+ * @property {"unary" | "stream"} transport ModelInfer per call, or one ModelStreamInfer stream.
  * @property {number} warmupMs
  * @property {string} seed Distinct per worker, so workers send different records.
  */
@@ -25,6 +26,13 @@ import { serveMeasurement } from "../measured-process.mjs";
 
 await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => {
   const client = createSidecarClient({ endpoint: settings.endpoint });
+  const session =
+    settings.transport === "stream" ? client.createStreamSession(settings.modelName) : undefined;
+  /** @type {import("@gpu-sidecar/async-inference").InferFunction} */
+  const infer =
+    session === undefined
+      ? (inputs, context) => client.infer(settings.modelName, inputs, context)
+      : (inputs, context) => session.infer(inputs, context);
   const row = featureRows(settings.seed, settings.features);
   const shape = [1, settings.features];
   let index = 0;
@@ -46,7 +54,7 @@ await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => 
     const start = performance.now();
     let rows = 0;
     const results = asyncInference(records(durationMs), {
-      infer: (inputs, context) => client.infer(settings.modelName, inputs, context),
+      infer,
       encode: (/** @type {TimedRecord} */ record) => [
         encodeTensor({
           name: settings.inputName,

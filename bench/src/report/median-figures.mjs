@@ -6,6 +6,7 @@ import { median } from "../statistics.mjs";
  * @property {import("../scenarios/ceiling.mjs").CeilingFigures | undefined} ceiling
  * @property {import("../scenarios/embedded.mjs").EmbeddedFigures[]} embedded One per worker count.
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} sidecar Per-record calls.
+ * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} streaming Per-record, one stream.
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} coalescing
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoad
  * @property {import("../scenarios/overload.mjs").OverloadPhase[]} overload
@@ -79,6 +80,10 @@ export function medianModelRound(rounds) {
     ),
     sidecar: medianByKey(
       rounds.map((round) => round.sidecar),
+      "workers",
+    ),
+    streaming: medianByKey(
+      rounds.map((round) => round.streaming),
       "workers",
     ),
     coalescing: medianByKey(

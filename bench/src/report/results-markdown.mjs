@@ -31,6 +31,16 @@ function fixed(value, digits) {
   return value === undefined ? "—" : value.toFixed(digits);
 }
 
+/**
+ * @param {BenchResults["loadAverages"]} loads
+ * @param {number} cores
+ */
+function loadLine(loads, cores) {
+  if (loads.length === 0) return "";
+  const values = loads.map((load) => load.oneMinute);
+  return `The machine's 1-minute load average as contenders started: ${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)} on ${cores} cores (above the core count, other work competed for the CPUs).`;
+}
+
 /** @param {string[]} cells */
 function row(cells) {
   return `| ${cells.join(" | ")} |`;
@@ -58,16 +68,8 @@ function throughputTable(figures) {
   /** @type {string[][]} */
   const rows = [];
   if (figures.ceiling !== undefined) {
-    rows.push([
-      `ceiling (in-process, batch ${figures.ceiling.bestBatchSize})`,
-      "1",
-      rate(figures.ceiling.rowsPerSecond),
-      "—",
-      "—",
-      String(figures.ceiling.bestBatchSize),
-      "—",
-      "—",
-    ]);
+    const { bestBatchSize, rowsPerSecond } = figures.ceiling;
+    rows.push([`ceiling (in-process, batch ${bestBatchSize})`, "1", rate(rowsPerSecond)]);
   }
   for (const e of figures.embedded) {
     rows.push([
@@ -79,11 +81,14 @@ function throughputTable(figures) {
       "1",
       mib(e.memoryBytes),
       "—",
+      "—",
+      fixed(e.workerCpuMicrosPerRow, 0),
     ]);
   }
   /** @type {[string, import("../scenarios/sidecar.mjs").SidecarFigures[]][]} */
   const sidecars = [
     ["sidecar, per-record calls", figures.sidecar],
+    ["sidecar, per-record over one stream", figures.streaming],
     ["sidecar, coalescing client", figures.coalescing],
     ["sidecar, one record in flight", figures.lowLoad === undefined ? [] : [figures.lowLoad]],
   ];
@@ -98,21 +103,26 @@ function throughputTable(figures) {
         fixed(s.averageBatchSize, 1),
         mib(s.memoryBytes),
         mib(s.sidecarMemoryBytes),
+        fixed(s.sidecarCpuMicrosPerRow, 0),
+        fixed(s.workerCpuMicrosPerRow, 0),
       ]);
     }
   }
+  const header = [
+    "contender",
+    "workers",
+    "rows/s",
+    "p50 ms",
+    "p99 ms",
+    "avg batch",
+    "RSS all MiB",
+    "RSS sidecar MiB",
+    "CPU µs/row sidecar",
+    "CPU µs/row workers",
+  ];
   return table(
-    [
-      "contender",
-      "workers",
-      "rows/s",
-      "p50 ms",
-      "p99 ms",
-      "avg batch",
-      "RSS all processes MiB",
-      "RSS sidecar MiB",
-    ],
-    rows,
+    header,
+    rows.map((cells) => [...cells, ...header.slice(cells.length).map(() => "—")]),
   );
 }
 
@@ -138,6 +148,7 @@ function overloadTable(figures) {
       "rejection p50 / p99 ms",
       "success p50 / p99 ms",
       "RSS sidecar MiB",
+      "CPU µs/request sidecar",
     ],
     figures.overload.map((phase) => [
       `${phase.factor}×`,
@@ -149,6 +160,7 @@ function overloadTable(figures) {
       `${ms(phase.rejectionP50Ms)} / ${ms(phase.rejectionP99Ms)}`,
       `${ms(phase.successP50Ms)} / ${ms(phase.successP99Ms)}`,
       mib(phase.sidecarMemoryBytes),
+      fixed(phase.sidecarCpuMicrosPerRequest, 0),
     ]),
   );
 }
@@ -167,6 +179,7 @@ export function resultsMarkdown(results) {
     "",
     `Machine: ${machine.cores} × ${machine.cpuModel}, ${(machine.memoryBytes / 1024 ** 3).toFixed(0)} GiB, ${machine.os}; Node ${machine.node}, onnxruntime-node ${machine.onnxruntime} (CPU).`,
     `Every figure is the median of ${options.rounds} round${options.rounds === 1 ? "" : "s"}; each contender ran ${options.durationMs / 1000} s per round in its own processes.`,
+    loadLine(results.loadAverages, machine.cores),
     "",
     "## Goals",
     "",
@@ -211,7 +224,7 @@ export function resultsMarkdown(results) {
     "",
     "![rows/s by workers](throughput.svg)",
     "",
-    "Latency is per record, from entering the worker's pipeline to its result. Memory is the peak, over 100 ms samples, of the summed VmRSS of the processes named.",
+    "Latency is per record, from entering the worker's pipeline to its result. Memory is the peak, over 100 ms samples, of the summed VmRSS of the processes named. CPU per row is the processes' user + system CPU time over the measured phase divided by the rows served: unlike rows/s it does not move when other work takes the CPUs.",
     "",
   );
   return lines.join("\n");

@@ -27,11 +27,6 @@ function shortRate(value) {
 function seriesOf(figures) {
   /** @param {{ workers: number, rowsPerSecond: number }[]} list */
   const points = (list) => list.map(({ workers, rowsPerSecond }) => ({ workers, rowsPerSecond }));
-  const workers = [
-    ...new Set(
-      [...figures.embedded, ...figures.sidecar, ...figures.coalescing].map((f) => f.workers),
-    ),
-  ].sort((a, b) => a - b);
   /** @type {Series[]} */
   const series = [
     { label: "embedded", color: "#d62728", dashed: false, points: points(figures.embedded) },
@@ -42,12 +37,21 @@ function seriesOf(figures) {
       points: points(figures.sidecar),
     },
     {
+      label: "sidecar, stream",
+      color: "#9467bd",
+      dashed: false,
+      points: points(figures.streaming),
+    },
+    {
       label: "sidecar, coalescing",
       color: "#2ca02c",
       dashed: false,
       points: points(figures.coalescing),
     },
   ];
+  const workers = [...new Set(series.flatMap((s) => s.points.map((p) => p.workers)))].sort(
+    (a, b) => a - b,
+  );
   const ceiling = figures.ceiling;
   if (ceiling !== undefined && workers.length > 0) {
     series.push({

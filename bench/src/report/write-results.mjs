@@ -21,6 +21,8 @@ export const RESULTS_DIR = fileURLToPath(new URL("../../bench-results/", import.
  * @property {Partial<Record<ModelName, ModelRound>>[]} rounds Every round's figures, by model.
  * @property {Partial<Record<ModelName, ModelRound>>} medians The median over rounds of each figure.
  * @property {import("./ratios.mjs").Ratio[]} ratios
+ * @property {{ round: number, model: string, contender: string, oneMinute: number }[]} loadAverages
+ *   The machine's 1-minute load average as each contender started.
  * @property {{ round: number, model: string, contender: string, message: string }[]} failures
  */
 

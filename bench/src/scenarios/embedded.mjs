@@ -1,4 +1,9 @@
-import { measureTogether, warmupMs, withReadyProcesses } from "../measure-together.mjs";
+import {
+  cpuMicrosPerRow,
+  measureTogether,
+  warmupMs,
+  withReadyProcesses,
+} from "../measure-together.mjs";
 import { forkMeasuredProcess } from "../measured-process.mjs";
 import { workerTotals } from "../worker-totals.mjs";
 
@@ -8,6 +13,7 @@ const EMBEDDED_WORKER = new URL("../processes/embedded-worker.mjs", import.meta.
  * @typedef {import("../worker-totals.mjs").ThroughputFigures & {
  *   workers: number,
  *   memoryBytes: number | undefined,
+ *   workerCpuMicrosPerRow: number | undefined,
  * }} EmbeddedFigures
  */
 
@@ -22,6 +28,7 @@ const EMBEDDED_WORKER = new URL("../processes/embedded-worker.mjs", import.meta.
 export function runEmbedded(model, workers, durationMs) {
   return withReadyProcesses(
     workers,
+    /** @returns {import("../measured-process.mjs").MeasuredProcess<import("../worker-totals.mjs").WorkerResult>} */
     (index) =>
       forkMeasuredProcess(EMBEDDED_WORKER, {
         onnxPath: model.onnxPath,
@@ -32,14 +39,16 @@ export function runEmbedded(model, workers, durationMs) {
         seed: `embedded worker ${index}`,
       }),
     async (processes) => {
-      const { results, memory } = await measureTogether(
-        /** @type {import("../measured-process.mjs").MeasuredProcess<import("../worker-totals.mjs").WorkerResult>[]} */ (
-          processes
-        ),
-        durationMs,
-        { workers: processes.map((process) => process.pid) },
-      );
-      return { workers, ...workerTotals(results), memoryBytes: memory.peakTotalBytes };
+      const { results, sample } = await measureTogether(processes, durationMs, {
+        workers: processes.map((process) => process.pid),
+      });
+      const totals = workerTotals(results);
+      return {
+        workers,
+        ...totals,
+        memoryBytes: sample.peakTotalBytes,
+        workerCpuMicrosPerRow: cpuMicrosPerRow(sample.cpuMs.workers, totals.rows),
+      };
     },
   );
 }

@@ -1,4 +1,9 @@
-import { measureTogether, warmupMs, withReadyProcesses } from "../measure-together.mjs";
+import {
+  cpuMicrosPerRow,
+  measureTogether,
+  warmupMs,
+  withReadyProcesses,
+} from "../measure-together.mjs";
 import { forkMeasuredProcess } from "../measured-process.mjs";
 import { startSidecarProcess } from "../sidecar-process.mjs";
 import { concatSamples, latencyPercentiles } from "../statistics.mjs";
@@ -22,6 +27,7 @@ export const OVERLOAD_FACTORS = /** @type {const} */ ([1, 3]);
  * @property {number | undefined} successP50Ms
  * @property {number | undefined} successP99Ms
  * @property {number | undefined} sidecarMemoryBytes Peak resident memory of the sidecar.
+ * @property {number | undefined} sidecarCpuMicrosPerRequest Sidecar CPU per request sent.
  */
 
 /**
@@ -55,7 +61,7 @@ async function runPhase(model, factor, capacityPerSecond, clients, durationMs) {
           seed: `overload client ${index}`,
         }),
       async (processes) => {
-        const { results, memory } = await measureTogether(processes, durationMs, {
+        const { results, sample } = await measureTogether(processes, durationMs, {
           sidecar: [sidecar.pid],
         });
         const sum = (/** @type {(r: (typeof results)[number]) => number} */ pick) =>
@@ -77,7 +83,8 @@ async function runPhase(model, factor, capacityPerSecond, clients, durationMs) {
           rejectionP99Ms: rejection.p99Ms,
           successP50Ms: success.p50Ms,
           successP99Ms: success.p99Ms,
-          sidecarMemoryBytes: memory.peakBytes.sidecar,
+          sidecarMemoryBytes: sample.peakBytes.sidecar,
+          sidecarCpuMicrosPerRequest: cpuMicrosPerRow(sample.cpuMs.sidecar, sent),
         };
       },
     );

@@ -1,4 +1,9 @@
-import { measureTogether, warmupMs, withReadyProcesses } from "../measure-together.mjs";
+import {
+  cpuMicrosPerRow,
+  measureTogether,
+  warmupMs,
+  withReadyProcesses,
+} from "../measure-together.mjs";
 import { forkMeasuredProcess } from "../measured-process.mjs";
 import { startSidecarProcess } from "../sidecar-process.mjs";
 import { workerTotals } from "../worker-totals.mjs";
@@ -10,21 +15,26 @@ const SIDECAR_WORKER = new URL("../processes/sidecar-worker.mjs", import.meta.ur
  * @typedef {object} SidecarVariant
  * @property {number} capacity The operator's bound on records in flight per worker.
  * @property {{ maxRows: number, maxDelayMs: number } | undefined} batch Client-side coalescing.
+ * @property {"unary" | "stream"} transport One ModelInfer per call, or every call of a worker
+ *   over one ModelStreamInfer stream.
  */
 
 /**
- * The three ways the benchmark drives the sidecar.
+ * The ways the benchmark drives the sidecar.
  * - perRecord: one ModelInfer per record, the operator's default capacity of 100 in flight;
  *   all batching is the sidecar's.
+ * - streaming: the same records over one ModelStreamInfer stream per worker, the client's
+ *   cheap path at high request rates (no HTTP/2 stream per call).
  * - coalescing: the operator also gathers up to 32 records or 1 ms into one call (half the
  *   sidecar's max_batch_size, so calls from two workers still share a batch).
  * - lowLoad: one record at a time from one worker, the latency a record pays for the RPC hop.
- * @type {Record<"perRecord" | "coalescing" | "lowLoad", SidecarVariant>}
+ * @type {Record<"perRecord" | "streaming" | "coalescing" | "lowLoad", SidecarVariant>}
  */
 export const SIDECAR_VARIANTS = {
-  perRecord: { capacity: 100, batch: undefined },
-  coalescing: { capacity: 100, batch: { maxRows: 32, maxDelayMs: 1 } },
-  lowLoad: { capacity: 1, batch: undefined },
+  perRecord: { capacity: 100, batch: undefined, transport: "unary" },
+  streaming: { capacity: 100, batch: undefined, transport: "stream" },
+  coalescing: { capacity: 100, batch: { maxRows: 32, maxDelayMs: 1 }, transport: "unary" },
+  lowLoad: { capacity: 1, batch: undefined, transport: "unary" },
 };
 
 /**
@@ -33,13 +43,16 @@ export const SIDECAR_VARIANTS = {
  *   averageBatchSize: number | undefined,
  *   memoryBytes: number | undefined,
  *   sidecarMemoryBytes: number | undefined,
+ *   sidecarCpuMicrosPerRow: number | undefined,
+ *   workerCpuMicrosPerRow: number | undefined,
  * }} SidecarFigures
  */
 
 /**
  * One `gpu-sidecar` process and `workers` worker processes streaming records to it. The batch
  * size comes from the sidecar's own statistics over the measured phase; memory is the peak of
- * the summed resident memory of the sidecar and every worker, and of the sidecar alone.
+ * the summed resident memory of the sidecar and every worker, and of the sidecar alone; CPU
+ * per row is split between the sidecar and the workers.
  * @param {import("../bench-models.mjs").BenchModel} model
  * @param {number} workers
  * @param {SidecarVariant} variant
@@ -64,23 +77,27 @@ export async function runSidecar(model, workers, variant, durationMs) {
           features: model.features,
           capacity: variant.capacity,
           batch: variant.batch,
+          transport: variant.transport,
           warmupMs: warmupMs(durationMs),
           seed: `sidecar worker ${index}`,
         }),
       async (processes) => {
         const before = await sidecar.counts();
-        const { results, memory } = await measureTogether(processes, durationMs, {
+        const { results, sample } = await measureTogether(processes, durationMs, {
           sidecar: [sidecar.pid],
           workers: processes.map((process) => process.pid),
         });
         const after = await sidecar.counts();
         const batches = after.batches - before.batches;
+        const totals = workerTotals(results);
         return {
           workers,
-          ...workerTotals(results),
+          ...totals,
           averageBatchSize: batches > 0 ? (after.rows - before.rows) / batches : undefined,
-          memoryBytes: memory.peakTotalBytes,
-          sidecarMemoryBytes: memory.peakBytes.sidecar,
+          memoryBytes: sample.peakTotalBytes,
+          sidecarMemoryBytes: sample.peakBytes.sidecar,
+          sidecarCpuMicrosPerRow: cpuMicrosPerRow(sample.cpuMs.sidecar, totals.rows),
+          workerCpuMicrosPerRow: cpuMicrosPerRow(sample.cpuMs.workers, totals.rows),
         };
       },
     );
