@@ -7,11 +7,11 @@ import {
   encodeTensor,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ClientProtocol } from "../src/client/endpoint-transport.js";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
 import { until } from "./client-fake-sidecar.js";
-import { killAllSidecars, startSidecar } from "./client-sidecar-process.js";
+import { killAllSidecars, type SidecarProcess, startSidecar } from "./client-sidecar-process.js";
 
 // The real gpu-sidecar process (mock and ONNX backends) behind the real client.
 const dir = mkdtempSync(join(tmpdir(), "client-process-"));
@@ -20,9 +20,11 @@ let client: SidecarClient | undefined;
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  killAllSidecars();
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  killAllSidecars();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function connect(endpoints: string[], protocol: ClientProtocol = "grpc"): SidecarClient {
   client = createSidecarClient({
@@ -60,14 +62,20 @@ function mockScores(input: Tensor): number[] {
   });
 }
 
-describe("the client against a real sidecar process", { timeout: 30_000 }, () => {
+describe("the client against a running sidecar process", { timeout: 30_000 }, () => {
+  // One sidecar for the tests that leave it as they found it; starting one takes a second.
+  let sidecar: SidecarProcess;
+  beforeAll(async () => {
+    sidecar = await startSidecar(join(dir, "shared.sock"));
+  }, 30_000);
+  afterAll(() => sidecar.kill());
+
   it.each<[string, ClientProtocol]>([
     ["unix", "grpc"],
     ["tcp", "grpc"],
     ["unix", "connect"],
     ["tcp", "connect"],
   ])("serves the mock model over %s with %s", async (where, protocol) => {
-    const sidecar = await startSidecar(join(dir, `mock-${where}-${protocol}.sock`));
     const c = connect([where === "unix" ? sidecar.unixUrl : sidecar.tcpUrl], protocol);
     const input = features(3);
     const outputs = await c.infer("fraud-mock", [input], { priority: 1, timeoutMs: 5_000 });
@@ -81,7 +89,6 @@ describe("the client against a real sidecar process", { timeout: 30_000 }, () =>
   });
 
   it("serves the ONNX model alike over the Unix socket, TCP, and a stream", async () => {
-    const sidecar = await startSidecar(join(dir, "onnx.sock"));
     const c = connect([sidecar.unixUrl]);
     const metadata = await c.modelMetadata("fraud");
     expect(metadata.inputs).toEqual([{ name: "features", datatype: "FP32", shape: [-1, 16] }]);
@@ -107,7 +114,6 @@ describe("the client against a real sidecar process", { timeout: 30_000 }, () =>
   });
 
   it("fails only the bad request on a stream and keeps serving the others", async () => {
-    const sidecar = await startSidecar(join(dir, "stream-errors.sock"));
     const session = connect([sidecar.unixUrl]).createStreamSession("fraud-mock");
     const wrongWidth = encodeTensor({
       name: "features",
@@ -127,9 +133,7 @@ describe("the client against a real sidecar process", { timeout: 30_000 }, () =>
   });
 
   it("reports an unknown model as NOT_FOUND and a bad shape as INVALID_ARGUMENT, without failing over", async () => {
-    const sidecar = await startSidecar(join(dir, "errors.sock"));
-    const other = await startSidecar(join(dir, "errors-other.sock"));
-    const c = connect([sidecar.unixUrl, other.tcpUrl]);
+    const c = connect([sidecar.unixUrl, sidecar.tcpUrl]);
     await expect(c.infer("nope", [features(1)])).rejects.toMatchObject({
       code: ErrorCode.NotFound,
     });
@@ -144,6 +148,10 @@ describe("the client against a real sidecar process", { timeout: 30_000 }, () =>
     });
     expect(c.endpoints.map((e) => e.status)).not.toContain("unreachable");
   });
+});
+
+describe("the client while sidecar processes die and restart", { timeout: 30_000 }, () => {
+  afterEach(() => killAllSidecars());
 
   it("fails over to the other sidecar when the local one is SIGKILLed mid-use", async () => {
     const local = await startSidecar(join(dir, "local.sock"));
