@@ -1,4 +1,3 @@
-import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,12 +5,14 @@ import { GPU_QUERY_ARGS, parseGpuSamples } from "../src/metrics/gpu-sample.js";
 import { createSidecarMetrics, type PrometheusMetrics } from "../src/metrics/sidecar-metrics.js";
 import {
   capturingLogger,
+  eventually,
   fakeNvidiaSmi,
   type MetricsEndpoint,
   parseSamples,
+  replaceFile,
   seriesNamed,
   serveMetrics,
-} from "./fixtures/metrics/prometheus-scrape.js";
+} from "./fixtures/metrics/metrics-harness.js";
 
 const MIB = 1024 * 1024;
 const TWO_GPUS = [
@@ -41,20 +42,6 @@ async function start(
   return { metrics, records, gpuSamples };
 }
 
-/** Polls `check` until it stops throwing (the poller runs on its own clock). */
-async function eventually(check: () => Promise<void>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(10);
-    }
-  }
-}
-
 afterEach(async () => {
   for (const { metrics, endpoint } of open.splice(0)) {
     await endpoint.close();
@@ -64,9 +51,9 @@ afterEach(async () => {
 
 describe("GPU metrics from nvidia-smi", () => {
   it("runs the utilization query and exports each GPU's figures with gpu and uuid labels", async () => {
-    // The fake prints its arguments to a file, so that the query itself is checked too.
+    // The fake answers only the expected query, so that the arguments are checked too.
     const smi = await fakeNvidiaSmi(
-      `echo "$@" > "$(dirname "$0")/args"\ncat <<'OUT'\n${TWO_GPUS}\nOUT`,
+      `[ "$*" = "${GPU_QUERY_ARGS.join(" ")}" ] || exit 3\ncat <<'OUT'\n${TWO_GPUS}\nOUT`,
     );
     const { gpuSamples, records } = await start(smi.path);
     const a = 'gpu="0",uuid="GPU-aaaaaaaa-0000-0000-0000-000000000000"';
@@ -81,18 +68,17 @@ describe("GPU metrics from nvidia-smi", () => {
         [`gpu_sidecar_gpu_memory_total_bytes{${b}}`]: 81559 * MIB,
       });
     });
-    expect((await readFile(join(smi.dir, "args"), "utf8")).trim()).toBe(GPU_QUERY_ARGS.join(" "));
     expect(records.filter((record) => (record.level as number) >= 40)).toEqual([]);
   });
 
   it("follows the GPUs from poll to poll", async () => {
     const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
-    await writeFile(output, "0, GPU-a, 10, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, 10, 1, 2\n");
     const smi = await fakeNvidiaSmi(`cat "${output}"`);
     const { gpuSamples } = await start(smi.path);
     const key = 'gpu_sidecar_gpu_utilization_ratio{gpu="0",uuid="GPU-a"}';
     await eventually(async () => expect((await gpuSamples()).get(key)).toBe(0.1));
-    await writeFile(output, "0, GPU-a, 55, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, 55, 1, 2\n");
     await eventually(async () => expect((await gpuSamples()).get(key)).toBe(0.55));
   });
 
@@ -110,7 +96,7 @@ describe("GPU metrics from nvidia-smi", () => {
 
   it("on garbage output: no GPU series, one warning while it lasts, and recovery logged", async () => {
     const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
-    await writeFile(output, "this is not csv\n");
+    await replaceFile(output, "this is not csv\n");
     const smi = await fakeNvidiaSmi(`cat "${output}"`);
     const { gpuSamples, records } = await start(smi.path, { intervalMs: 10 });
     await eventually(async () => expect(await smi.runs()).toBeGreaterThanOrEqual(4));
@@ -121,7 +107,7 @@ describe("GPU metrics from nvidia-smi", () => {
         'GPU metrics are unavailable until nvidia-smi answers: nvidia-smi output line 1 "this is not csv" is not "index, uuid, utilization.gpu (%), memory.used (MiB), memory.total (MiB)": expected 5 comma-separated fields, got 1',
       ],
     ]);
-    await writeFile(output, "0, GPU-a, 10, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, 10, 1, 2\n");
     await eventually(async () => expect((await gpuSamples()).size).toBe(3));
     expect(records.map((record) => record.msg)).toHaveLength(2);
     expect(records[1]).toMatchObject({ level: 30, msg: "GPU metrics recovered", gpus: 1 });
@@ -129,11 +115,12 @@ describe("GPU metrics from nvidia-smi", () => {
 
   it("drops the figures of a failed poll instead of serving stale ones", async () => {
     const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
-    await writeFile(output, "0, GPU-a, 10, 1, 2\n");
-    const smi = await fakeNvidiaSmi(`cat "${output}"\n[ -s "${output}" ] || exit 9`);
+    await replaceFile(output, "0, GPU-a, 10, 1, 2\n");
+    // One read of the file decides both the output and the exit status.
+    const smi = await fakeNvidiaSmi(`out=$(cat "${output}")\n[ -n "$out" ] || exit 9\necho "$out"`);
     const { gpuSamples, records } = await start(smi.path);
     await eventually(async () => expect((await gpuSamples()).size).toBe(3));
-    await writeFile(output, "");
+    await replaceFile(output, "");
     await eventually(async () => expect((await gpuSamples()).size).toBe(0));
     expect(records.at(-1)?.msg).toMatch(/exited with code 9$/);
   });

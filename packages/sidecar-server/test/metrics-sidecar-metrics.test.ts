@@ -9,7 +9,7 @@ import {
   parseSamples,
   seriesNamed,
   serveMetrics,
-} from "./fixtures/metrics/prometheus-scrape.js";
+} from "./fixtures/metrics/metrics-harness.js";
 
 const open: { metrics: PrometheusMetrics; endpoint: MetricsEndpoint }[] = [];
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as ServerModule from "../src/index.js";
 import type { Sidecar } from "../src/index.js";
 import { createSidecarMetrics, type PrometheusMetrics } from "../src/metrics/sidecar-metrics.js";
-import { parseSamples } from "./fixtures/metrics/prometheus-scrape.js";
+import { parseSamples } from "./fixtures/metrics/metrics-harness.js";
 import { FIXTURE_REPO, http, portOf, postJson } from "./server-harness.js";
 
 // Model instances run the built worker entry, so the sidecar under test is the built one (as in
