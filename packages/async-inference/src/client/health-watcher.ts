@@ -9,7 +9,7 @@ import { sleep } from "./sleep.js";
 
 /** What a health watcher learns, in order. `error` is set with `unreachable`. */
 export type HealthListener = (
-  live: "serving" | "not-serving" | "unreachable",
+  status: "serving" | "not-serving" | "unreachable",
   error?: unknown,
 ) => void;
 
@@ -48,6 +48,8 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
   const closing = new AbortController();
   let attempt = new AbortController();
   let watchUnimplemented = false;
+  // A probe may take as long as the interval; whole milliseconds, as timeout headers need.
+  const probeTimeoutMs = Math.ceil(pollIntervalMs);
 
   async function watchOnce(signal: AbortSignal): Promise<void> {
     for await (const message of health.watch({ service }, { signal })) {
@@ -63,8 +65,8 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
   async function probe(signal: AbortSignal): Promise<void> {
     const { ready } =
       service === ""
-        ? await inference.serverReady({}, { signal, timeoutMs: pollIntervalMs })
-        : await inference.modelReady({ name: service }, { signal, timeoutMs: pollIntervalMs });
+        ? await inference.serverReady({}, { signal, timeoutMs: probeTimeoutMs })
+        : await inference.modelReady({ name: service }, { signal, timeoutMs: probeTimeoutMs });
     backoff.reset();
     onChange(ready ? "serving" : "not-serving");
   }
