@@ -74,7 +74,8 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
   async function run(): Promise<void> {
     while (!closing.signal.aborted) {
       attempt = new AbortController();
-      const signal = AbortSignal.any([closing.signal, attempt.signal]);
+      // close() aborts the attempt too: no signal derived from the long-lived `closing`.
+      const { signal } = attempt;
       try {
         if (watchUnimplemented) {
           await probe(signal);
@@ -101,6 +102,7 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
     },
     close() {
       closing.abort();
+      attempt.abort();
       return done;
     },
   };

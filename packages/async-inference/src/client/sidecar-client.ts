@@ -6,6 +6,7 @@ import {
   checkModelName,
   type InferOptions,
 } from "./call-options.js";
+import { createCallSignals } from "./call-signals.js";
 import { createEndpointConnection, type EndpointConnection } from "./endpoint-connection.js";
 import type { EndpointState } from "./endpoint-state.js";
 import { createEndpointTransport } from "./endpoint-transport.js";
@@ -81,8 +82,8 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
     byState: new Map(connections.map((connection) => [connection.state, connection])),
     router: resolved.router,
   };
-  // Aborted by close(): every call and stream listens to it.
-  const lifetime = new AbortController();
+  // Aborted by close().
+  const calls = createCallSignals();
   const sessions = new Set<StreamSession>();
   let closing: Promise<void> | undefined;
 
@@ -107,27 +108,28 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
     ) => Promise<T>,
   ): Promise<T> {
     assertOpen(call);
-    const signal =
-      callOptions.signal === undefined
-        ? lifetime.signal
-        : AbortSignal.any([callOptions.signal, lifetime.signal]);
-    if (signal.aborted) {
+    if (callOptions.signal?.aborted === true) {
       throw new SidecarError(ErrorCode.Cancelled, `${call}: cancelled by options.signal`);
     }
     const deadline =
       callOptions.timeoutMs === undefined ? undefined : performance.now() + callOptions.timeoutMs;
-    return callWithFailover(endpointSet, route, signal, (connection) => {
-      if (deadline === undefined) return run(connection, signal, undefined);
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        throw new SidecarError(
-          ErrorCode.DeadlineExceeded,
-          `${call}: ${callOptions.timeoutMs} ms passed before ${connection.state.url} could be tried`,
-        );
-      }
-      // Whole milliseconds: the Connect protocol rejects a fractional timeout header.
-      return run(connection, signal, Math.ceil(left));
-    });
+    const { signal, release } = calls.open(callOptions.signal);
+    try {
+      return await callWithFailover(endpointSet, route, signal, (connection) => {
+        if (deadline === undefined) return run(connection, signal, undefined);
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          throw new SidecarError(
+            ErrorCode.DeadlineExceeded,
+            `${call}: ${callOptions.timeoutMs} ms passed before ${connection.state.url} could be tried`,
+          );
+        }
+        // Whole milliseconds: the Connect protocol rejects a fractional timeout header.
+        return run(connection, signal, Math.ceil(left));
+      });
+    } finally {
+      release();
+    }
   }
 
   return {
@@ -218,7 +220,7 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
 
     close() {
       closing ??= (async () => {
-        lifetime.abort();
+        calls.abortAll();
         await Promise.all([...sessions].map((session) => session.close()));
         await Promise.all(connections.map((connection) => connection.close()));
       })();
