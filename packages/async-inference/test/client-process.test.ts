@@ -113,6 +113,26 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
     expect(scores(streamed[1] ?? [])).toEqual(overUnix.slice(0, 1));
   });
 
+  it("matches 2000 concurrent stream requests to their own answers while the sidecar batches them", async () => {
+    const session = connect([sidecar.unixUrl]).createStreamSession("fraud-mock");
+    // Row i holds 16 × (i / 1000): each answer tells which request it belongs to.
+    const inputs = Array.from({ length: 2_000 }, (_, i) =>
+      encodeTensor({
+        name: "features",
+        datatype: "FP32",
+        shape: [1, 16],
+        values: new Array<number>(16).fill(i / 1_000),
+      }),
+    );
+    const answers = await Promise.all(inputs.map((input) => session.infer([input])));
+    answers.forEach((outputs, i) => {
+      expect(scores(outputs)[0]).toBeCloseTo(
+        mockScores(inputs[i] ?? expect.unreachable())[0] ?? Number.NaN,
+        6,
+      );
+    });
+  });
+
   it("fails only the bad request on a stream and keeps serving the others", async () => {
     const session = connect([sidecar.unixUrl]).createStreamSession("fraud-mock");
     const wrongWidth = encodeTensor({
