@@ -43,6 +43,7 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     streaming: [],
     coalescing: [],
     lowLoad: undefined,
+    lowLoadStream: undefined,
     overload: [],
   };
   for (const w of workers) {
@@ -70,6 +71,11 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
   round.lowLoad = await attempt(
     "sidecar low load W=1",
     () => runSidecar(model, 1, SIDECAR_VARIANTS.lowLoad, durationMs),
+    throughput,
+  );
+  round.lowLoadStream = await attempt(
+    "sidecar low load over a stream W=1",
+    () => runSidecar(model, 1, SIDECAR_VARIANTS.lowLoadStream, durationMs),
     throughput,
   );
   // The capacity the overload is a multiple of: per-record calls with the most workers.

@@ -28,11 +28,6 @@ await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => 
   const client = createSidecarClient({ endpoint: settings.endpoint });
   const session =
     settings.transport === "stream" ? client.createStreamSession(settings.modelName) : undefined;
-  /** @type {import("@gpu-sidecar/async-inference").InferFunction} */
-  const infer =
-    session === undefined
-      ? (inputs, context) => client.infer(settings.modelName, inputs, context)
-      : (inputs, context) => session.infer(inputs, context);
   const row = featureRows(settings.seed, settings.features);
   const shape = [1, settings.features];
   let index = 0;
@@ -54,7 +49,10 @@ await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => 
     const start = performance.now();
     let rows = 0;
     const results = asyncInference(records(durationMs), {
-      infer,
+      infer: (inputs, context) =>
+        session === undefined
+          ? client.infer(settings.modelName, inputs, context)
+          : session.infer(inputs, context),
       encode: (/** @type {TimedRecord} */ record) => [
         encodeTensor({
           name: settings.inputName,

@@ -9,6 +9,7 @@ import { median } from "../statistics.mjs";
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} streaming Per-record, one stream.
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} coalescing
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoad
+ * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoadStream
  * @property {import("../scenarios/overload.mjs").OverloadPhase[]} overload
  */
 
@@ -91,6 +92,9 @@ export function medianModelRound(rounds) {
       "workers",
     ),
     lowLoad: medianRecord(rounds.flatMap((round) => (round.lowLoad ? [round.lowLoad] : []))),
+    lowLoadStream: medianRecord(
+      rounds.flatMap((round) => (round.lowLoadStream ? [round.lowLoadStream] : [])),
+    ),
     overload: medianByKey(
       rounds.map((round) => round.overload),
       "factor",

@@ -91,6 +91,10 @@ function throughputTable(figures) {
     ["sidecar, per-record over one stream", figures.streaming],
     ["sidecar, coalescing client", figures.coalescing],
     ["sidecar, one record in flight", figures.lowLoad === undefined ? [] : [figures.lowLoad]],
+    [
+      "sidecar, one record in flight, stream",
+      figures.lowLoadStream === undefined ? [] : [figures.lowLoadStream],
+    ],
   ];
   for (const [label, list] of sidecars) {
     for (const s of list) {
