@@ -72,7 +72,8 @@ const onListening = () => {
   );
 };
 if (/^\d+$/.test(where)) {
-  server.listen(Number(where), "127.0.0.1", onListening);
+  // A short accept queue, so that a test can fill it while the process is stopped.
+  server.listen({ port: Number(where), host: "127.0.0.1", backlog: 1 }, onListening);
 } else {
   rmSync(where, { force: true });
   server.listen(where, onListening);

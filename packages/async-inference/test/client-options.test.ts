@@ -30,7 +30,11 @@ describe("resolveClientOptions", () => {
       jitter: 0.2,
     });
     expect(resolved.reconnect).toEqual(DEFAULT_RECONNECT);
-    expect(resolved.keepalive).toEqual({ pingIntervalMs: 30_000, pingTimeoutMs: 15_000 });
+    expect(resolved.connection).toEqual({
+      connectTimeoutMs: 5_000,
+      pingIntervalMs: 30_000,
+      pingTimeoutMs: 15_000,
+    });
     expect(resolved.endpoints.map((e) => e.url)).toEqual(["unix:///run/s.sock"]);
     expect(resolved.createTransport).toBeUndefined();
   });
@@ -78,6 +82,10 @@ describe("resolveClientOptions", () => {
     [
       { endpoint: "unix:///a", reconnect: { jitter: 1.5 } },
       "option reconnect.jitter is 1.5, expected a number from 0 to 1",
+    ],
+    [
+      { endpoint: "unix:///a", connectTimeoutMs: Number.POSITIVE_INFINITY },
+      "option connectTimeoutMs is Infinity, expected a positive number of milliseconds",
     ],
     [
       { endpoint: "unix:///a", pingIntervalMs: -1 },

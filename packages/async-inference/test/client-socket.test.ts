@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect as connectSocket, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeTensorValues, ErrorCode, type Tensor } from "@gpu-sidecar/sidecar-core";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { ClientProtocol } from "../src/client/endpoint-transport.js";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import type { SidecarClientOptions } from "../src/client/sidecar-client-options.js";
 import { fp32, MODEL, until } from "./client-fake-sidecar.js";
 
 // A real HTTP/2 server in a child process: the built-in transports over a Unix socket and
@@ -56,11 +58,16 @@ function kill(child: ChildProcess): Promise<void> {
   });
 }
 
-function connect(endpoints: string[], protocol: ClientProtocol = "grpc"): SidecarClient {
+function connect(
+  endpoints: string[],
+  protocol: ClientProtocol = "grpc",
+  options: Partial<SidecarClientOptions> = {},
+): SidecarClient {
   client = createSidecarClient({
     endpoints,
     protocol,
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+    ...options,
   });
   return client;
 }
@@ -143,5 +150,42 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
     await kill(local.child);
     expect(await pending).toMatchObject({ code: ErrorCode.Unavailable });
     expect(firstValue(await session.infer([fp32("x", [1, 1], [3])]))).toBe(3);
+  });
+
+  it("notices a frozen sidecar (SIGSTOP) by its unanswered PING and fails its calls over", async () => {
+    const local = await startServer(join(dir, "frozen.sock"));
+    const remote = await startServer("0");
+    const c = connect([local.url, remote.url], "grpc", { pingIntervalMs: 100, pingTimeoutMs: 200 });
+    await until(() => c.endpoints.every((e) => e.live));
+    local.child.kill("SIGSTOP");
+    const started = Date.now();
+    // Still `serving` as far as the client knows: the call goes local, waits for the PING
+    // to go unanswered, then fails over.
+    expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [9])]))).toBe(9);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(c.endpoints[0]?.status).toBe("unreachable");
+  });
+
+  it("fails over when a connection cannot open within connectTimeoutMs (a peer that neither accepts nor refuses)", async () => {
+    const frozen = await startServer("0");
+    const remote = await startServer("0");
+    frozen.child.kill("SIGSTOP");
+    // Fill the stopped server's accept queue: further connection attempts get no answer.
+    const port = Number(new URL(frozen.url).port);
+    const fillers: Socket[] = [];
+    for (let i = 0; i < 4; i += 1)
+      fillers.push(connectSocket(port, "127.0.0.1").on("error", () => {}));
+    try {
+      const c = connect([frozen.url, remote.url], "grpc", { connectTimeoutMs: 300 });
+      const started = Date.now();
+      expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [8])]))).toBe(8);
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(250);
+      expect(elapsed).toBeLessThan(5_000);
+      expect(c.endpoints[0]?.status).toBe("unreachable");
+      expect(c.endpoints[0]?.lastError?.message).toContain("ETIMEDOUT");
+    } finally {
+      for (const socket of fillers) socket.destroy();
+    }
   });
 });

@@ -11,8 +11,10 @@ import { traceContextInterceptor } from "./trace-context-interceptor.js";
 /** The wire protocol: gRPC (what Triton speaks) or Connect, both over HTTP/2. */
 export type ClientProtocol = "grpc" | "connect";
 
-/** HTTP/2 keepalive of each endpoint's connection. */
-export interface KeepaliveOptions {
+/** How each endpoint's connection is opened and kept alive. */
+export interface ConnectionOptions {
+  /** Longest wait for a connection to open. */
+  readonly connectTimeoutMs: number;
   /** Interval of PING frames on a connection with open streams, so a dead peer is noticed. */
   readonly pingIntervalMs: number;
   /** How long a PING may go unanswered before the connection is closed. */
@@ -27,24 +29,59 @@ export interface EndpointTransport {
 }
 
 /**
+ * Opens a socket that fails with ETIMEDOUT (read as UNAVAILABLE, so calls fail over) unless
+ * connected within `timeoutMs`. Without it, a peer that neither accepts nor refuses (a frozen
+ * host, a full accept queue, dropped SYNs) holds every call for the OS's connect timeout:
+ * minutes.
+ */
+function connectWithin(timeoutMs: number, options: net.NetConnectOpts): net.Socket {
+  const socket = net.connect(options);
+  socket.setTimeout(timeoutMs, () => {
+    const error = Object.assign(
+      new Error(`connect ETIMEDOUT: not connected within ${timeoutMs} ms`),
+      {
+        code: "ETIMEDOUT",
+      },
+    );
+    socket.destroy(error);
+  });
+  socket.once("connect", () => socket.setTimeout(0));
+  return socket;
+}
+
+/**
  * One HTTP/2 connection per endpoint, shared by its health watch, unary calls and streams.
- * A Unix socket is h2c over `net.connect(path)`: connect-node's session manager hands the
- * socket factory to `http2.connect` as `createConnection`, and the authority is only a
- * placeholder. The session manager reconnects on the next request after the connection
- * breaks, which is what lets a restarted sidecar be picked up on the same socket path.
+ * The socket comes from `createConnection`, the hook `http2.connect` offers: for a Unix
+ * socket it is h2c over `net.connect(path)` (the authority is then only a placeholder), and
+ * for TCP it adds the connect timeout that Node lacks. The session manager reconnects on the
+ * next request after the connection breaks, which is what lets a restarted sidecar be picked
+ * up on the same socket path.
  */
 export function createEndpointTransport(
   address: EndpointAddress,
   protocol: ClientProtocol,
-  keepalive: KeepaliveOptions,
+  connection: ConnectionOptions,
 ): EndpointTransport {
-  const baseUrl = address.locality === "unix" ? "http://localhost" : address.baseUrl;
-  const sessionManager =
-    address.locality === "unix"
-      ? new Http2SessionManager(baseUrl, keepalive, {
-          createConnection: () => net.connect(address.socketPath),
-        })
-      : new Http2SessionManager(baseUrl, keepalive);
+  const { connectTimeoutMs, pingIntervalMs, pingTimeoutMs } = connection;
+  let baseUrl: string;
+  let connectOptions: net.NetConnectOpts;
+  if (address.locality === "unix") {
+    baseUrl = "http://localhost";
+    connectOptions = { path: address.socketPath };
+  } else {
+    baseUrl = address.baseUrl;
+    const url = new URL(baseUrl);
+    // URL keeps IPv6 hosts in brackets; net.connect wants them bare.
+    connectOptions = {
+      host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: Number(url.port || 80),
+    };
+  }
+  const sessionManager = new Http2SessionManager(
+    baseUrl,
+    { pingIntervalMs, pingTimeoutMs },
+    { createConnection: () => connectWithin(connectTimeoutMs, connectOptions) },
+  );
   const interceptors = [traceContextInterceptor];
   const transport =
     protocol === "grpc"

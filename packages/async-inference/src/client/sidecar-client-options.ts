@@ -2,7 +2,7 @@ import type { Transport } from "@connectrpc/connect";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 import type { BackoffOptions } from "./backoff.js";
 import { type EndpointAddress, parseEndpointAddress } from "./endpoint-address.js";
-import type { ClientProtocol, KeepaliveOptions } from "./endpoint-transport.js";
+import type { ClientProtocol, ConnectionOptions } from "./endpoint-transport.js";
 import { createLocalFirstRouter, type Router } from "./router.js";
 
 /** Options of `createSidecarClient`; exactly one of `endpoint` and `endpoints` is required. */
@@ -21,6 +21,8 @@ export interface SidecarClientOptions {
   readonly healthPollIntervalMs?: number;
   /** Backoff of health-watch reconnections. Defaults: 100 ms, ×2, ±20 %, at most 5000 ms. */
   readonly reconnect?: Partial<BackoffOptions>;
+  /** Longest wait for a connection to open; then the call fails over. Default 5000. */
+  readonly connectTimeoutMs?: number;
   /** HTTP/2 PING interval on connections with open streams. Default 30000. */
   readonly pingIntervalMs?: number;
   /** How long a PING may go unanswered before the connection is dropped. Default 15000. */
@@ -28,7 +30,7 @@ export interface SidecarClientOptions {
   /**
    * Supplies the Connect transport of each endpoint instead of the built-in HTTP/2 one (TLS,
    * interceptors, in-memory transports in tests). The caller owns what it creates: `close()`
-   * does not close it. `protocol` and the ping options are then unused.
+   * does not close it. `protocol` and the connection options are then unused.
    */
   readonly createTransport?: (endpoint: EndpointAddress) => Transport;
 }
@@ -41,7 +43,7 @@ export interface ResolvedClientOptions {
   readonly healthService: string;
   readonly healthPollIntervalMs: number;
   readonly reconnect: BackoffOptions;
-  readonly keepalive: KeepaliveOptions;
+  readonly connection: ConnectionOptions;
   readonly createTransport: ((endpoint: EndpointAddress) => Transport) | undefined;
 }
 
@@ -143,7 +145,8 @@ export function resolveClientOptions(options: SidecarClientOptions): ResolvedCli
     healthService,
     healthPollIntervalMs: positive("healthPollIntervalMs", options.healthPollIntervalMs, 2_000),
     reconnect: resolveReconnect(options.reconnect),
-    keepalive: {
+    connection: {
+      connectTimeoutMs: positive("connectTimeoutMs", options.connectTimeoutMs, 5_000),
       pingIntervalMs: positive("pingIntervalMs", options.pingIntervalMs, 30_000),
       pingTimeoutMs: positive("pingTimeoutMs", options.pingTimeoutMs, 15_000),
     },

@@ -63,7 +63,7 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
   const connections: EndpointConnection[] = resolved.endpoints.map((address, index) => {
     const { transport, close } =
       createTransport === undefined
-        ? createEndpointTransport(address, resolved.protocol, resolved.keepalive)
+        ? createEndpointTransport(address, resolved.protocol, resolved.connection)
         : { transport: createTransport(address), close: undefined };
     return createEndpointConnection({
       address,
