@@ -1,12 +1,14 @@
 import { sampleProcesses } from "./process-sampler.mjs";
 
 /**
- * Warm-up before each measured phase: long enough for the JIT, connections and onnxruntime's
- * first-run allocations, short next to the phase itself.
+ * Warm-up before each measured phase, for the JIT, connections and onnxruntime's first-run
+ * allocations. The RPC path's CPU cost per call still halves over the first seconds of a fresh
+ * process (measured: ~1.3 ms → ~0.5 ms per unary call over 5 s), and a sidecar and its workers
+ * are long-lived, so the warm-up is half the phase, up to 2 s.
  * @param {number} durationMs The measured phase.
  */
 export function warmupMs(durationMs) {
-  return Math.min(1000, durationMs / 3);
+  return Math.min(2000, durationMs / 2);
 }
 
 /**

@@ -3,6 +3,12 @@ import { once } from "node:events";
 
 /** How long a child may take to load its model, connect and warm up. */
 const READY_TIMEOUT_MS = 120_000;
+/**
+ * A measured phase that takes this long beyond its duration (the ceiling's sweep runs eleven
+ * durations) has hung, say on a sidecar that stopped answering: it fails instead of stalling
+ * the whole benchmark.
+ */
+const measureTimeoutMs = (/** @type {number} */ durationMs) => 20 * durationMs + 120_000;
 /** How long a child may take to exit after its result before it is killed. */
 const EXIT_GRACE_MS = 5_000;
 
@@ -79,7 +85,16 @@ export function forkMeasuredProcess(entry, settings) {
     async measure(durationMs) {
       await readyPromise;
       child.send({ type: "go", durationMs });
-      return result;
+      const limit = measureTimeoutMs(durationMs);
+      const timer = setTimeout(
+        () => fail(new Error(`${name} measured for more than ${limit} ms`)),
+        limit,
+      );
+      try {
+        return await result;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async close() {
       if (child.exitCode !== null || child.signalCode !== null) return;

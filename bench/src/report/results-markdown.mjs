@@ -54,7 +54,9 @@ function table(header, rows) {
 /** @param {import("./ratios.mjs").Ratio} ratio */
 function ratioValue(ratio) {
   if (ratio.value === undefined) return "—";
-  return ratio.unit === "ms" ? `${ratio.value.toFixed(3)} ms` : `${ratio.value.toFixed(2)}×`;
+  if (ratio.unit === "ms") return `${ratio.value.toFixed(3)} ms`;
+  // Two significant digits however small: a ratio of 0.0004 must not print as 0.00.
+  return `${ratio.value >= 0.1 ? ratio.value.toFixed(2) : ratio.value.toPrecision(2)}×`;
 }
 
 /** @param {import("./ratios.mjs").Ratio} ratio */
