@@ -1,7 +1,6 @@
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_RECONNECT,
   resolveClientOptions,
   type SidecarClientOptions,
 } from "../src/client/sidecar-client-options.js";
@@ -29,7 +28,6 @@ describe("resolveClientOptions", () => {
       multiplier: 2,
       jitter: 0.2,
     });
-    expect(resolved.reconnect).toEqual(DEFAULT_RECONNECT);
     expect(resolved.connection).toEqual({
       connectTimeoutMs: 5_000,
       pingIntervalMs: 30_000,

@@ -6,8 +6,7 @@ import { toSidecarError } from "./to-sidecar-error.js";
 
 /** The endpoints of a client, with what routers see of them. */
 export interface EndpointSet {
-  readonly connections: readonly EndpointConnection[];
-  /** `connections[i].state`, built once: the first attempt of a call allocates nothing. */
+  /** Every endpoint's state, built once: the first attempt of a call allocates nothing. */
   readonly states: readonly EndpointState[];
   readonly byState: ReadonlyMap<EndpointState, EndpointConnection>;
   readonly router: Router;

@@ -47,7 +47,7 @@ export interface ResolvedClientOptions {
   readonly createTransport: ((endpoint: EndpointAddress) => Transport) | undefined;
 }
 
-export const DEFAULT_RECONNECT: BackoffOptions = {
+const DEFAULT_RECONNECT: BackoffOptions = {
   initialDelayMs: 100,
   maxDelayMs: 5_000,
   multiplier: 2,

@@ -77,7 +77,6 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
   });
   const states = connections.map((connection) => connection.state);
   const endpointSet: EndpointSet = {
-    connections,
     states,
     byState: new Map(connections.map((connection) => [connection.state, connection])),
     router: resolved.router,
