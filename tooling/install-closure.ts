@@ -6,6 +6,7 @@ interface Manifest {
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
 }
 
 function readManifest(dir: string): Manifest {
@@ -21,26 +22,41 @@ function locate(name: string, fromDir: string): string | undefined {
   }
 }
 
+/** What a production install of the package in `dir` brings: never devDependencies. */
+function installedWith(manifest: Manifest): string[] {
+  const optionalPeers = new Set(
+    Object.entries(manifest.peerDependenciesMeta ?? {})
+      .filter(([, meta]) => meta.optional === true)
+      .map(([name]) => name),
+  );
+  return [
+    ...Object.keys(manifest.dependencies ?? {}),
+    ...Object.keys(manifest.optionalDependencies ?? {}),
+    ...Object.keys(manifest.peerDependencies ?? {}).filter((name) => !optionalPeers.has(name)),
+  ];
+}
+
 /**
- * The names of every package a user installs with this one (its production closure:
- * dependencies, optional and peer dependencies, recursively), read from the installed tree.
- * Client packages test that onnxruntime-node and the server stay out of it (DESIGN §1).
+ * The names of every package a user installs with this one (dependencies, optional ones and
+ * required peers, recursively), read from the installed tree. Client packages test that
+ * onnxruntime-node and the server stay out of it (DESIGN §1).
  */
 export function installClosure(packageDir: string): Set<string> {
   const seen = new Set<string>();
+  const visited = new Set<string>();
   const pending = [realpathSync(packageDir)];
   for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
     const manifest = readManifest(dir);
-    const names = Object.keys({
-      ...manifest.dependencies,
-      ...manifest.optionalDependencies,
-      ...manifest.peerDependencies,
-    });
-    for (const name of names) {
-      if (seen.has(name)) continue;
+    for (const name of installedWith(manifest)) {
       seen.add(name);
       const location = locate(name, dir);
-      if (location !== undefined) pending.push(location);
+      if (location === undefined) {
+        if (name in (manifest.optionalDependencies ?? {})) continue;
+        throw new Error(`${manifest.name} depends on ${name}, which is not installed`);
+      }
+      if (visited.has(location)) continue;
+      visited.add(location);
+      pending.push(location);
     }
   }
   return seen;
