@@ -55,8 +55,11 @@ export function createInferenceService(
     try {
       return { inferResponse: await infer(request, context) };
     } catch (error) {
+      const failure = SidecarError.from(error);
       return {
-        errorMessage: SidecarError.from(error).message,
+        // A stream error carries no status field; leading with the code name lets a client
+        // still tell a full queue (retryable) from a bad request.
+        errorMessage: `${failure.code}: ${failure.message}`,
         // The id lets a client with many requests in flight tell which one failed.
         inferResponse: {
           modelName: request.modelName,
