@@ -42,6 +42,7 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     sidecar: [],
     streaming: [],
     coalescing: [],
+    coalescingStream: [],
     lowLoad: undefined,
     lowLoadStream: undefined,
     overload: [],
@@ -58,6 +59,7 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     [round.sidecar, SIDECAR_VARIANTS.perRecord, "sidecar"],
     [round.streaming, SIDECAR_VARIANTS.streaming, "sidecar streaming"],
     [round.coalescing, SIDECAR_VARIANTS.coalescing, "sidecar coalescing"],
+    [round.coalescingStream, SIDECAR_VARIANTS.coalescingStream, "sidecar coalescing streaming"],
   ])) {
     for (const w of workers) {
       const figures = await attempt(

@@ -8,6 +8,7 @@ import { median } from "../statistics.mjs";
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} sidecar Per-record calls.
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} streaming Per-record, one stream.
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} coalescing
+ * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} coalescingStream
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoad
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoadStream
  * @property {import("../scenarios/overload.mjs").OverloadPhase[]} overload
@@ -89,6 +90,10 @@ export function medianModelRound(rounds) {
     ),
     coalescing: medianByKey(
       rounds.map((round) => round.coalescing),
+      "workers",
+    ),
+    coalescingStream: medianByKey(
+      rounds.map((round) => round.coalescingStream),
       "workers",
     ),
     lowLoad: medianRecord(rounds.flatMap((round) => (round.lowLoad ? [round.lowLoad] : []))),

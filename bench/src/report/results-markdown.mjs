@@ -92,6 +92,7 @@ function throughputTable(figures) {
     ["sidecar, per-record calls", figures.sidecar],
     ["sidecar, per-record over one stream", figures.streaming],
     ["sidecar, coalescing client", figures.coalescing],
+    ["sidecar, coalescing client over one stream", figures.coalescingStream],
     ["sidecar, one record in flight", figures.lowLoad === undefined ? [] : [figures.lowLoad]],
     [
       "sidecar, one record in flight, stream",

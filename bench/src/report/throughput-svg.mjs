@@ -3,8 +3,8 @@
 // orders of magnitude above its per-record contenders, and a linear axis would flatten them.
 
 const PANEL_WIDTH = 460;
-const PANEL_HEIGHT = 320;
-const MARGIN = { top: 56, right: 24, bottom: 44, left: 64 };
+const PANEL_HEIGHT = 340;
+const MARGIN = { top: 80, right: 24, bottom: 44, left: 64 };
 
 /** @typedef {{ label: string, color: string, dashed: boolean, points: { workers: number, rowsPerSecond: number }[] }} Series */
 
@@ -47,6 +47,12 @@ function seriesOf(figures) {
       color: "#2ca02c",
       dashed: false,
       points: points(figures.coalescing),
+    },
+    {
+      label: "sidecar, coalescing, stream",
+      color: "#ff7f0e",
+      dashed: false,
+      points: points(figures.coalescingStream),
     },
   ];
   const workers = [...new Set(series.flatMap((s) => s.points.map((p) => p.workers)))].sort(

@@ -26,15 +26,17 @@ const SIDECAR_WORKER = new URL("../processes/sidecar-worker.mjs", import.meta.ur
  * - streaming: the same records over one ModelStreamInfer stream per worker, the client's
  *   cheap path at high request rates (no HTTP/2 stream per call).
  * - coalescing: the operator also gathers up to 32 records or 1 ms into one call (half the
- *   sidecar's max_batch_size, so calls from two workers still share a batch).
+ *   sidecar's max_batch_size, so calls from two workers still share a batch);
+ *   coalescingStream: the same calls over the worker's ModelStreamInfer stream.
  * - lowLoad: one record at a time from one worker, the latency a record pays for the RPC hop;
  *   lowLoadStream: the same over the worker's ModelStreamInfer stream.
- * @type {Record<"perRecord" | "streaming" | "coalescing" | "lowLoad" | "lowLoadStream", SidecarVariant>}
+ * @type {Record<"perRecord" | "streaming" | "coalescing" | "coalescingStream" | "lowLoad" | "lowLoadStream", SidecarVariant>}
  */
 export const SIDECAR_VARIANTS = {
   perRecord: { capacity: 100, batch: undefined, transport: "unary" },
   streaming: { capacity: 100, batch: undefined, transport: "stream" },
   coalescing: { capacity: 100, batch: { maxRows: 32, maxDelayMs: 1 }, transport: "unary" },
+  coalescingStream: { capacity: 100, batch: { maxRows: 32, maxDelayMs: 1 }, transport: "stream" },
   lowLoad: { capacity: 1, batch: undefined, transport: "unary" },
   lowLoadStream: { capacity: 1, batch: undefined, transport: "stream" },
 };
