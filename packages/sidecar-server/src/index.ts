@@ -1,3 +1,7 @@
+export type { MockBackendOptions } from "./backends/mock-backend.js";
+export { createMockBackend } from "./backends/mock-backend.js";
+export type { OnnxBackendOptions } from "./backends/onnx-backend.js";
+export { createOnnxBackend } from "./backends/onnx-backend.js";
 export type {
   BatchEvent,
   BatcherMetrics,
@@ -11,6 +15,11 @@ export type {
   InferenceSubmission,
 } from "./batching/dynamic-batcher.js";
 export { createDynamicBatcher } from "./batching/dynamic-batcher.js";
+export {
+  FRAUD_FEATURE_COUNT,
+  fraudScore,
+  syntheticTransaction,
+} from "./demo-model/fraud-reference.js";
 export type { ExecutorPool, ExecutorPoolOptions } from "./executor/executor-pool.js";
 export { createExecutorPool } from "./executor/executor-pool.js";
 export { createConfiguredMetrics } from "./metrics/configured-metrics.js";
