@@ -10,7 +10,8 @@ export function createProgressLine(stream) {
     /** Shows `text` as the current progress. */
     update(text) {
       if (tty) {
-        const width = stream.columns ?? 120;
+        // A pseudo-terminal without a size reports 0 columns.
+        const width = stream.columns > 0 ? stream.columns : 120;
         stream.write(`\r\x1b[2K${text.length > width - 1 ? text.slice(0, width - 1) : text}`);
         open = true;
       } else {
