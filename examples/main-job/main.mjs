@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { createSidecarClient } from "@gpu-sidecar/async-inference";
-import { FRAUD_FEATURE_COUNT, fraudScore, syntheticTransaction } from "@gpu-sidecar/sidecar-server";
+import { FRAUD_FEATURE_COUNT, fraudScore, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
 import { batchingBetween, fetchModelStatistics } from "./lib/model-statistics.mjs";
 import { parseOptions, USAGE, UsageError } from "./lib/options.mjs";
 import { percentile, sortedConcat } from "./lib/percentile.mjs";

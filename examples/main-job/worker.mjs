@@ -4,7 +4,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { asyncInference, createSidecarClient } from "@gpu-sidecar/async-inference";
 import { decodeTensorValues, encodeTensor } from "@gpu-sidecar/sidecar-core";
-import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "@gpu-sidecar/sidecar-server";
+import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
 import { claimSeed } from "./lib/run-control.mjs";
 
 /** How often latencies go to the coordinator: often enough for a 2 Hz display. */

@@ -15,11 +15,6 @@ export type {
   InferenceSubmission,
 } from "./batching/dynamic-batcher.js";
 export { createDynamicBatcher } from "./batching/dynamic-batcher.js";
-export {
-  FRAUD_FEATURE_COUNT,
-  fraudScore,
-  syntheticTransaction,
-} from "./demo-model/fraud-reference.js";
 export type { ExecutorPool, ExecutorPoolOptions } from "./executor/executor-pool.js";
 export { createExecutorPool } from "./executor/executor-pool.js";
 export { createConfiguredMetrics } from "./metrics/configured-metrics.js";
