@@ -10,7 +10,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Worker } from "node:worker_threads";
 import { createSidecarClient } from "@gpu-sidecar/async-inference";
-import { FRAUD_FEATURE_COUNT, fraudScore, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
+import {
+  FRAUD_FEATURE_COUNT,
+  fraudScore,
+  syntheticTransaction,
+} from "@gpu-sidecar/sidecar-server/demo-model";
 import { batchingBetween, fetchModelStatistics } from "./lib/model-statistics.mjs";
 import { parseOptions, USAGE, UsageError } from "./lib/options.mjs";
 import { percentile, sortedConcat } from "./lib/percentile.mjs";
@@ -50,7 +54,9 @@ function onSignal(signal) {
     releaseNow();
     process.exit(EXIT_INTERRUPTED);
   }
-  process.stderr.write(`\n${signal}: stopping after the records in flight (again to quit at once)\n`);
+  process.stderr.write(
+    `\n${signal}: stopping after the records in flight (again to quit at once)\n`,
+  );
   interrupt.abort(new Error(`interrupted by ${signal}`));
   if (control !== undefined) stopRun(control);
 }
