@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import { encodeMlp } from "./onnx-mlp-writer.mjs";
 import { seededUniform } from "./seeded-uniform.mjs";
 
@@ -26,7 +27,6 @@ const BUNDLED_MODELS = join(
 /** Every bench model has the fraud model's signature, so workers need not know which runs. */
 const INPUT_NAME = "features";
 const OUTPUT_NAME = "fraud_score";
-const FEATURES = 16;
 
 /**
  * The overload scenario's queue bound: small, so that 3× the capacity fills it within
@@ -39,8 +39,8 @@ export const OVERLOAD_MAX_QUEUE_SIZE = 32;
  * batch of one streams every weight through memory once per row and batching pays. The quick
  * variant keeps the shape of the problem at a CI-sized 70k parameters.
  */
-const LARGE_WIDTHS = [FEATURES, 4096, 4096, 2048, 1];
-const QUICK_LARGE_WIDTHS = [FEATURES, 256, 256, 1];
+const LARGE_WIDTHS = [FRAUD_FEATURE_COUNT, 4096, 4096, 2048, 1];
+const QUICK_LARGE_WIDTHS = [FRAUD_FEATURE_COUNT, 256, 256, 1];
 const LARGE_SEED = "gpu-sidecar bench large MLP 1";
 
 /**
@@ -68,8 +68,7 @@ const LARGE_CONFIG = {
  * @property {string} overloadModelName The same file with `max_queue_size` OVERLOAD_MAX_QUEUE_SIZE.
  * @property {string} onnxPath The file every contender loads.
  * @property {ModelConfig} config The model config the sidecar serves it with.
- * @property {string} inputName FP32 [batch, features]
- * @property {number} features
+ * @property {string} inputName FP32 [batch, FRAUD_FEATURE_COUNT]
  * @property {string} outputName FP32 [batch, 1]
  */
 
@@ -119,7 +118,6 @@ function smallModel() {
     onnxPath,
     config,
     inputName: INPUT_NAME,
-    features: FEATURES,
     outputName: OUTPUT_NAME,
   };
 }
@@ -175,7 +173,6 @@ function largeModel(quick) {
     onnxPath,
     config: LARGE_CONFIG,
     inputName: INPUT_NAME,
-    features: FEATURES,
     outputName: OUTPUT_NAME,
   };
 }

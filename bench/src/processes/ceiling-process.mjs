@@ -1,12 +1,14 @@
 // The ceiling contender: onnxruntime-node in this one process, no RPC, whole batches at a time.
 // It sweeps the batch size and reports every point, so the best one is the ruler and the curve
 // shows where batching stops paying.
+
+import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import * as ort from "onnxruntime-node";
 import { serveMeasurement } from "../measured-process.mjs";
-import { seededUniform } from "../seeded-uniform.mjs";
+import { POOL_ROWS, transactionPool } from "../transaction-pool.mjs";
 
-/** Powers of two from 1 to 1024. */
-const BATCH_SIZES = Array.from({ length: 11 }, (_, i) => 2 ** i);
+/** Powers of two from 1 to POOL_ROWS (1024). */
+const BATCH_SIZES = Array.from({ length: Math.log2(POOL_ROWS) + 1 }, (_, i) => 2 ** i);
 /** Timed runs per batch size at least, however slow one run is, so no point is a single sample. */
 const MIN_RUNS = 2;
 
@@ -15,7 +17,6 @@ const MIN_RUNS = 2;
  * @property {string} onnxPath
  * @property {string} inputName
  * @property {string} outputName
- * @property {number} features
  */
 
 /** @typedef {{ batchSize: number, rowsPerSecond: number }} SweepPoint */
@@ -24,15 +25,14 @@ await serveMeasurement(async (/** @type {CeilingSettings} */ settings) => {
   const session = await ort.InferenceSession.create(settings.onnxPath, {
     executionProviders: ["cpu"],
   });
-  const largest = /** @type {number} */ (BATCH_SIZES.at(-1));
-  const features = seededUniform("ceiling features", largest * settings.features, 2);
+  const features = transactionPool(0);
   /** @param {number} batchSize */
   const run = (batchSize) =>
     session.run({
       [settings.inputName]: new ort.Tensor(
         "float32",
-        features.subarray(0, batchSize * settings.features),
-        [batchSize, settings.features],
+        features.subarray(0, batchSize * FRAUD_FEATURE_COUNT),
+        [batchSize, FRAUD_FEATURE_COUNT],
       ),
     });
   return {

@@ -2,19 +2,20 @@
 // its own copy of the model and calls it once per record, as a stream worker that embeds
 // onnxruntime-node does. Session options are onnxruntime's defaults, the same as the sidecar's
 // onnx backend and the ceiling use.
+
+import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import * as ort from "onnxruntime-node";
-import { featureRows } from "../feature-rows.mjs";
 import { LatencyRecorder } from "../latency-recorder.mjs";
 import { serveMeasurement } from "../measured-process.mjs";
+import { poolRow, transactionPool } from "../transaction-pool.mjs";
 
 /**
  * @typedef {object} EmbeddedWorkerSettings
  * @property {string} onnxPath
  * @property {string} inputName
  * @property {string} outputName
- * @property {number} features
  * @property {number} warmupMs
- * @property {string} seed Distinct per worker, so workers send different records.
+ * @property {number} firstSeed Of the worker's records: distinct per worker.
  */
 
 /** @typedef {import("../worker-totals.mjs").WorkerResult} WorkerResult */
@@ -23,8 +24,8 @@ await serveMeasurement(async (/** @type {EmbeddedWorkerSettings} */ settings) =>
   const session = await ort.InferenceSession.create(settings.onnxPath, {
     executionProviders: ["cpu"],
   });
-  const row = featureRows(settings.seed, settings.features);
-  const shape = [1, settings.features];
+  const pool = transactionPool(settings.firstSeed);
+  const shape = [1, FRAUD_FEATURE_COUNT];
   let index = 0;
 
   /** Calls the model per record until `durationMs` has passed. @param {number} durationMs */
@@ -34,7 +35,7 @@ await serveMeasurement(async (/** @type {EmbeddedWorkerSettings} */ settings) =>
     let rows = 0;
     while (now - start < durationMs) {
       const outputs = await session.run({
-        [settings.inputName]: new ort.Tensor("float32", row(index++), shape),
+        [settings.inputName]: new ort.Tensor("float32", poolRow(pool, index++), shape),
       });
       const score = outputs[settings.outputName]?.data[0];
       if (typeof score !== "number") throw new Error(`embedded: no ${settings.outputName} value`);

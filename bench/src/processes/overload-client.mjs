@@ -4,19 +4,19 @@
 // capacity bound would turn this back into a closed loop.
 import { createSidecarClient } from "@gpu-sidecar/async-inference";
 import { ErrorCode, encodeTensor, SidecarError } from "@gpu-sidecar/sidecar-core";
-import { featureRows } from "../feature-rows.mjs";
+import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import { LatencyRecorder } from "../latency-recorder.mjs";
 import { serveMeasurement } from "../measured-process.mjs";
+import { poolRow, transactionPool } from "../transaction-pool.mjs";
 
 /**
  * @typedef {object} OverloadClientSettings
  * @property {string} endpoint
  * @property {string} modelName
  * @property {string} inputName
- * @property {number} features
  * @property {number} ratePerSecond Requests this process offers.
  * @property {number} warmupMs
- * @property {string} seed
+ * @property {number} firstSeed Of the worker's records: distinct per worker.
  */
 
 /**
@@ -38,13 +38,20 @@ const TICK_MS = 1;
 
 await serveMeasurement(async (/** @type {OverloadClientSettings} */ settings) => {
   const client = createSidecarClient({ endpoint: settings.endpoint });
-  const row = featureRows(settings.seed, settings.features);
-  const shape = [1, settings.features];
+  const pool = transactionPool(settings.firstSeed);
+  const shape = [1, FRAUD_FEATURE_COUNT];
   let index = 0;
   const request = () =>
     client.infer(
       settings.modelName,
-      [encodeTensor({ name: settings.inputName, datatype: "FP32", shape, values: row(index++) })],
+      [
+        encodeTensor({
+          name: settings.inputName,
+          datatype: "FP32",
+          shape,
+          values: poolRow(pool, index++),
+        }),
+      ],
       { timeoutMs: REQUEST_TIMEOUT_MS },
     );
 

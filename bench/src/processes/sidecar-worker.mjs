@@ -3,9 +3,10 @@
 // the sidecar over its Unix socket, as a pipeline worker uses the product.
 import { asyncInference, createSidecarClient } from "@gpu-sidecar/async-inference";
 import { decodeTensorValues, encodeTensor } from "@gpu-sidecar/sidecar-core";
-import { featureRows } from "../feature-rows.mjs";
+import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import { LatencyRecorder } from "../latency-recorder.mjs";
 import { serveMeasurement } from "../measured-process.mjs";
+import { poolRow, transactionPool } from "../transaction-pool.mjs";
 
 /**
  * @typedef {object} SidecarWorkerSettings
@@ -13,12 +14,11 @@ import { serveMeasurement } from "../measured-process.mjs";
  * @property {string} modelName
  * @property {string} inputName
  * @property {string} outputName
- * @property {number} features
  * @property {number} capacity The operator's bound on records in flight.
  * @property {{ maxRows: number, maxDelayMs: number } | undefined} batch Coalescing, when set.
  * @property {"unary" | "stream"} transport ModelInfer per call, or one ModelStreamInfer stream.
  * @property {number} warmupMs
- * @property {string} seed Distinct per worker, so workers send different records.
+ * @property {number} firstSeed Of the worker's records: distinct per worker.
  */
 
 /** A record in flight: its features and when the operator took it from the source. */
@@ -28,8 +28,8 @@ await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => 
   const client = createSidecarClient({ endpoint: settings.endpoint });
   const session =
     settings.transport === "stream" ? client.createStreamSession(settings.modelName) : undefined;
-  const row = featureRows(settings.seed, settings.features);
-  const shape = [1, settings.features];
+  const pool = transactionPool(settings.firstSeed);
+  const shape = [1, FRAUD_FEATURE_COUNT];
   let index = 0;
 
   /**
@@ -40,7 +40,7 @@ await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => 
   async function* records(durationMs) {
     const end = performance.now() + durationMs;
     for (let now = performance.now(); now < end; now = performance.now()) {
-      yield { features: row(index++), startedAt: now };
+      yield { features: poolRow(pool, index++), startedAt: now };
     }
   }
 

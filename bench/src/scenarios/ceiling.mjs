@@ -23,7 +23,6 @@ export async function runCeiling(model, durationMs) {
     onnxPath: model.onnxPath,
     inputName: model.inputName,
     outputName: model.outputName,
-    features: model.features,
   });
   try {
     const sweep = await ceiling.measure(durationMs / SWEEP_BUDGET_SHARE);

@@ -5,6 +5,7 @@ import {
   withReadyProcesses,
 } from "../measure-together.mjs";
 import { forkMeasuredProcess } from "../measured-process.mjs";
+import { POOL_ROWS } from "../transaction-pool.mjs";
 import { workerTotals } from "../worker-totals.mjs";
 
 const EMBEDDED_WORKER = new URL("../processes/embedded-worker.mjs", import.meta.url);
@@ -34,9 +35,8 @@ export function runEmbedded(model, workers, durationMs) {
         onnxPath: model.onnxPath,
         inputName: model.inputName,
         outputName: model.outputName,
-        features: model.features,
         warmupMs: warmupMs(durationMs),
-        seed: `embedded worker ${index}`,
+        firstSeed: index * POOL_ROWS,
       }),
     async (processes) => {
       const { results, sample } = await measureTogether(processes, durationMs, {

@@ -7,6 +7,7 @@ import {
 import { forkMeasuredProcess } from "../measured-process.mjs";
 import { startSidecarProcess } from "../sidecar-process.mjs";
 import { concatSamples, latencyPercentiles } from "../statistics.mjs";
+import { POOL_ROWS } from "../transaction-pool.mjs";
 
 const OVERLOAD_CLIENT = new URL("../processes/overload-client.mjs", import.meta.url);
 
@@ -55,10 +56,9 @@ async function runPhase(model, factor, capacityPerSecond, clients, durationMs) {
           endpoint: sidecar.endpoint,
           modelName: model.overloadModelName,
           inputName: model.inputName,
-          features: model.features,
           ratePerSecond: targetPerSecond / clients,
           warmupMs: warmupMs(durationMs),
-          seed: `overload client ${index}`,
+          firstSeed: index * POOL_ROWS,
         }),
       async (processes) => {
         const { results, sample } = await measureTogether(processes, durationMs, {

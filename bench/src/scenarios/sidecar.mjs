@@ -6,6 +6,7 @@ import {
 } from "../measure-together.mjs";
 import { forkMeasuredProcess } from "../measured-process.mjs";
 import { startSidecarProcess } from "../sidecar-process.mjs";
+import { POOL_ROWS } from "../transaction-pool.mjs";
 import { workerTotals } from "../worker-totals.mjs";
 
 const SIDECAR_WORKER = new URL("../processes/sidecar-worker.mjs", import.meta.url);
@@ -78,12 +79,11 @@ export async function runSidecar(model, workers, variant, durationMs) {
           modelName: model.modelName,
           inputName: model.inputName,
           outputName: model.outputName,
-          features: model.features,
           capacity: variant.capacity,
           batch: variant.batch,
           transport: variant.transport,
           warmupMs: warmupMs(durationMs),
-          seed: `sidecar worker ${index}`,
+          firstSeed: index * POOL_ROWS,
         }),
       async (processes) => {
         const before = await sidecar.counts();
