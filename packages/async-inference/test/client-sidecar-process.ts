@@ -21,6 +21,10 @@ export interface SidecarProcess {
   readonly unixUrl: string;
   /** `http://127.0.0.1:<grpc port>` */
   readonly tcpUrl: string;
+  /** `http://127.0.0.1:<http port>` (REST v2) with the option `http`, else undefined. */
+  readonly httpUrl: string | undefined;
+  /** `http://127.0.0.1:<metrics port>/metrics` (Prometheus) with the option `metrics`, else undefined. */
+  readonly metricsUrl: string | undefined;
   /** SIGKILLs the process; resolves once it is gone. */
   kill(): Promise<void>;
 }
@@ -33,24 +37,37 @@ export function killAllSidecars(): void {
   running.clear();
 }
 
+export interface SidecarProcessOptions {
+  /** The model repository to serve; the bundled MODELS by default. */
+  readonly modelRepository?: string;
+  /** Also open the REST port, on an ephemeral port (`httpUrl`). */
+  readonly http?: boolean;
+  /** Also open the Prometheus metrics port, on an ephemeral port (`metricsUrl`). */
+  readonly metrics?: boolean;
+}
+
 /**
- * Runs `gpu-sidecar serve` on the bundled model repository with an ephemeral gRPC port and
- * the Unix socket `socket`; resolves once it logs "serving" (every model loaded).
+ * Runs `gpu-sidecar serve` on the bundled model repository (or `options.modelRepository`) with
+ * an ephemeral gRPC port and the Unix socket `socket`; resolves once it logs "serving" (every
+ * model loaded).
  */
-export function startSidecar(socket: string): Promise<SidecarProcess> {
+export function startSidecar(
+  socket: string,
+  options: SidecarProcessOptions = {},
+): Promise<SidecarProcess> {
   const child = spawn(
     process.execPath,
     [
       CLI,
       "serve",
       "--model-repository",
-      MODELS,
+      options.modelRepository ?? MODELS,
       "--http-port",
-      "false",
+      options.http === true ? "0" : "false",
       "--grpc-port",
       "0",
       "--metrics-port",
-      "false",
+      options.metrics === true ? "0" : "false",
       "--uds",
       socket,
       "--log-level",
@@ -61,22 +78,27 @@ export function startSidecar(socket: string): Promise<SidecarProcess> {
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return new Promise((resolve, reject) => {
-    let grpc: unknown;
+    let ports: { http?: unknown; grpc?: unknown; metrics?: unknown } = {};
     child.once("exit", (code) => reject(new Error(`sidecar exited with ${code} before serving`)));
     createInterface({ input: child.stdout as NonNullable<typeof child.stdout> }).on(
       "line",
       (line) => {
-        let record: { msg?: unknown; grpc?: unknown };
+        let record: { msg?: unknown; http?: unknown; grpc?: unknown; metrics?: unknown };
         try {
           record = JSON.parse(line) as typeof record;
         } catch {
           return;
         }
-        if (record.msg === "listening") grpc = record.grpc;
+        if (record.msg === "listening") ports = record;
         if (record.msg !== "serving") return;
         resolve({
           unixUrl: `unix://${socket}`,
-          tcpUrl: `http://127.0.0.1:${String(grpc)}`,
+          tcpUrl: `http://127.0.0.1:${String(ports.grpc)}`,
+          httpUrl: ports.http === undefined ? undefined : `http://127.0.0.1:${String(ports.http)}`,
+          metricsUrl:
+            ports.metrics === undefined
+              ? undefined
+              : `http://127.0.0.1:${String(ports.metrics)}/metrics`,
           kill() {
             child.kill("SIGKILL");
             running.delete(child);
