@@ -77,7 +77,7 @@ describe("demo fraud model", () => {
     }
   });
 
-  it("ships a config the sidecar accepts: onnx on the CPU, batching up to 64 rows", () => {
+  it("ships a config the sidecar accepts: onnx on the CPU, batching up to 64 rows, no queue delay (Triton's default)", () => {
     const path = join(packageRoot, "models/fraud/config.json");
     const config = parseModelConfig(JSON.parse(readFileSync(path, "utf8")), path);
     expect(config).toMatchObject({
@@ -85,7 +85,7 @@ describe("demo fraud model", () => {
       max_batch_size: 64,
       instances: 1,
       execution_providers: ["cpu"],
-      dynamic_batching: { max_queue_delay_us: 2000 },
+      dynamic_batching: { max_queue_delay_us: 0 },
     });
   });
 
