@@ -11,8 +11,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
-import { encodeMlp } from "./onnx-mlp-writer.mjs";
+import { encodeMlp, FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import { seededUniform } from "./seeded-uniform.mjs";
 
 /** Generated models and their repositories; gitignored (`.bench-cache/`). */
@@ -122,7 +121,10 @@ function smallModel() {
   };
 }
 
-/** @param {number[]} widths */
+/**
+ * @param {number[]} widths
+ * @returns {import("@gpu-sidecar/sidecar-server/demo-model").MlpLayer[]}
+ */
 function largeLayers(widths) {
   return widths.slice(1).map((outputs, i) => {
     const inputs = /** @type {number} */ (widths[i]);
@@ -159,6 +161,7 @@ function largeModel(quick) {
       inputName: INPUT_NAME,
       outputName: OUTPUT_NAME,
       layers: largeLayers(widths),
+      producer: "gpu-sidecar bench",
     });
     writeFileSync(`${path}.partial`, bytes);
     renameSync(`${path}.partial`, path);

@@ -9,8 +9,8 @@ export default libraryConfig(
     "executor-pool": "src/executor/executor-pool.ts",
     // The `gpu-sidecar` command (package.json `bin`).
     cli: "src/cli.ts",
-    // The demo model's JS reference, importable without loading the server or onnxruntime.
-    "demo-model": "src/demo-model/fraud-reference.ts",
+    // The demo model's JS reference and ONNX encoder, importable without the server or onnxruntime.
+    "demo-model": "src/demo-model/index.ts",
   },
   // The pool finds the worker entry via `import.meta.url`, which the CJS build gets as a shim.
   { shims: true },

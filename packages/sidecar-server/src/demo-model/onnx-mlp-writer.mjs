@@ -1,31 +1,15 @@
 // Encodes a multilayer perceptron as an ONNX ModelProto with @bufbuild/protobuf's BinaryWriter and
-// the field numbers of the public onnx.proto, exactly as the sidecar-server's
-// scripts/generate-demo-model.mjs writes the bundled fraud model. That script keeps its encoder
-// private (it runs on import and exports nothing), so this is the same approach, parameterised;
-// the two should become one shared module (see bench/README.md).
+// the field numbers of the public onnx.proto, so no ONNX toolchain (Python, protoc) is needed. The
+// one encoder of the repository: `scripts/generate-demo-model.mjs` writes the bundled fraud model
+// with it, and the benchmark its large model (through the package's `./demo-model` export). Plain
+// ESM JavaScript for the reason given in `mulberry32.mjs`; the types are in `onnx-mlp-writer.d.mts`.
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 
 const IR_VERSION = 8;
 const OPSET_VERSION = 17;
 const FLOAT = 1; // TensorProto.DataType.FLOAT
 const BATCH_DIM = "batch";
-
-/**
- * @typedef {object} MlpLayer
- * @property {number} inputs
- * @property {number} outputs
- * @property {"Relu" | "Sigmoid"} activation
- * @property {Float32Array} weight Row-major [inputs, outputs] (Gemm's B without transB).
- * @property {Float32Array} bias
- */
-
-/**
- * @typedef {object} MlpGraph
- * @property {string} graphName
- * @property {string} inputName FP32 [batch, layers[0].inputs]
- * @property {string} outputName FP32 [batch, last layer's outputs]
- * @property {readonly MlpLayer[]} layers
- */
+const DEFAULT_PRODUCER = "gpu-sidecar";
 
 /**
  * Writes a length-delimited submessage `field` whose body `write` fills.
@@ -60,14 +44,16 @@ function initializer(writer, name, dims, values) {
   });
 }
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /**
  * The float32 bytes in little-endian order: a view of `values` on little-endian hosts (every
- * platform onnxruntime-node ships for), a byte-swapped copy elsewhere. The large model's
- * weights are 100 MB, so the copy is avoided where it can be.
+ * platform onnxruntime-node ships for), a byte-swapped copy elsewhere. The benchmark's large
+ * model holds 100 MB of weights, so the copy is avoided where it can be.
  * @param {Float32Array} values
  */
 function littleEndianBytes(values) {
-  if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) {
+  if (LITTLE_ENDIAN_HOST) {
     return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   }
   const bytes = new Uint8Array(values.byteLength);
@@ -116,40 +102,83 @@ function valueInfo(writer, field, name, dims) {
 }
 
 /**
- * The ONNX file of `graph`: one Gemm and one activation node per layer, with a dynamic batch
- * dimension.
- * @param {MlpGraph} graph
+ * Throws unless the layers form a chain of whole dense layers: positive integer widths, each
+ * layer's inputs the previous layer's outputs, and weight and bias of the declared sizes. ONNX
+ * Runtime would reject such a model only when it loads it, far from the mistake.
+ * @param {readonly import("./onnx-mlp-writer.d.mts").MlpLayer[]} layers
+ */
+function checkLayers(layers) {
+  if (layers.length === 0) throw new RangeError("encodeMlp: pass at least one layer");
+  layers.forEach((layer, i) => {
+    const { inputs, outputs, weight, bias } = layer;
+    const where = `encodeMlp: layer ${i}`;
+    for (const [name, width] of [
+      ["inputs", inputs],
+      ["outputs", outputs],
+    ]) {
+      if (!Number.isInteger(width) || width < 1) {
+        throw new RangeError(`${where}: ${name} must be a positive integer, got ${width}`);
+      }
+    }
+    const previous = layers[i - 1];
+    if (previous !== undefined && previous.outputs !== inputs) {
+      throw new RangeError(
+        `${where}: inputs ${inputs} must equal layer ${i - 1}'s outputs ${previous.outputs}`,
+      );
+    }
+    if (!(weight instanceof Float32Array) || weight.length !== inputs * outputs) {
+      throw new RangeError(
+        `${where}: weight must be a Float32Array of inputs × outputs = ${inputs * outputs} values`,
+      );
+    }
+    if (!(bias instanceof Float32Array) || bias.length !== outputs) {
+      throw new RangeError(`${where}: bias must be a Float32Array of outputs = ${outputs} values`);
+    }
+  });
+}
+
+/**
+ * The ONNX file of an MLP: per layer `i` a Gemm node `layer<i>.gemm` (initializers
+ * `layer<i>.weight`, `layer<i>.bias`) and an activation node, FP32 throughout, with a dynamic
+ * `batch` dimension on the input and output. The same options give the same bytes.
+ * @param {import("./onnx-mlp-writer.d.mts").MlpModel} model
  * @returns {Uint8Array}
  */
-export function encodeMlp({ graphName, inputName, outputName, layers }) {
-  const first = layers[0];
-  const last = layers.at(-1);
-  if (first === undefined || last === undefined) throw new Error("encodeMlp: no layers");
+export function encodeMlp({ graphName, inputName, outputName, layers, producer }) {
+  checkLayers(layers);
+  const first = /** @type {import("./onnx-mlp-writer.d.mts").MlpLayer} */ (layers[0]);
+  const last = /** @type {import("./onnx-mlp-writer.d.mts").MlpLayer} */ (layers.at(-1));
   const model = new BinaryWriter();
   varint(model, 1, IR_VERSION);
-  string(model, 2, "gpu-sidecar bench");
-  message(model, 7, (g) => {
+  string(model, 2, producer ?? DEFAULT_PRODUCER);
+  message(model, 7, (graph) => {
     let current = inputName;
     layers.forEach((layer, i) => {
       const prefix = `layer${i}`;
-      const activated = layer === last ? outputName : `${prefix}.${layer.activation}`;
+      const activated = i === layers.length - 1 ? outputName : `${prefix}.${layer.activation}`;
       node(
-        g,
+        graph,
         `${prefix}.gemm`,
         "Gemm",
         [current, `${prefix}.weight`, `${prefix}.bias`],
         [`${prefix}.linear`],
       );
-      node(g, `${prefix}.${layer.activation}`, layer.activation, [`${prefix}.linear`], [activated]);
+      node(
+        graph,
+        `${prefix}.${layer.activation}`,
+        layer.activation,
+        [`${prefix}.linear`],
+        [activated],
+      );
       current = activated;
     });
-    string(g, 2, graphName);
+    string(graph, 2, graphName);
     layers.forEach((layer, i) => {
-      initializer(g, `layer${i}.weight`, [layer.inputs, layer.outputs], layer.weight);
-      initializer(g, `layer${i}.bias`, [layer.outputs], layer.bias);
+      initializer(graph, `layer${i}.weight`, [layer.inputs, layer.outputs], layer.weight);
+      initializer(graph, `layer${i}.bias`, [layer.outputs], layer.bias);
     });
-    valueInfo(g, 11, inputName, [BATCH_DIM, first.inputs]);
-    valueInfo(g, 12, outputName, [BATCH_DIM, last.outputs]);
+    valueInfo(graph, 11, inputName, [BATCH_DIM, first.inputs]);
+    valueInfo(graph, 12, outputName, [BATCH_DIM, last.outputs]);
   });
   // OperatorSetIdProto: domain=1 (empty: the default ONNX domain), version=2.
   message(model, 8, (opset) => {
