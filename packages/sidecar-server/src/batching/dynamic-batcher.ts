@@ -61,6 +61,13 @@ export interface DynamicBatcherOptions {
 export interface DynamicBatcher {
   /** The requested outputs of this request alone, or a SidecarError. */
   submit(submission: InferenceSubmission): Promise<Tensor[]>;
+  /**
+   * The error `submit` would refuse any request with now (draining: UNAVAILABLE; queue at
+   * `max_queue_size`: RESOURCE_EXHAUSTED), recorded as a refused request; undefined when a
+   * request may be submitted (it can still be refused for its own size or content). Lets a
+   * server refuse before decoding a request.
+   */
+  admissionError(): SidecarError | undefined;
   /** Requests accepted and not yet settled (queued or running). */
   readonly pending: number;
   /** Requests waiting in the queue. */
@@ -162,15 +169,14 @@ class Batcher implements DynamicBatcher, RequestOwner {
     return this.#statistics.snapshot();
   }
 
+  admissionError(): SidecarError | undefined {
+    const error = this.#closed !== undefined ? this.#drainingError() : this.#queue.capacityError(0);
+    if (error !== undefined) this.#recordRefusal("rejected");
+    return error;
+  }
+
   submit(submission: InferenceSubmission): Promise<Tensor[]> {
-    if (this.#closed !== undefined) {
-      return this.#refuse(
-        new SidecarError(
-          ErrorCode.Unavailable,
-          "the model is draining and accepts no new requests",
-        ),
-      );
-    }
+    if (this.#closed !== undefined) return this.#refuse(this.#drainingError());
     if (submission.signal?.aborted) {
       return this.#refuse(
         new SidecarError(ErrorCode.Cancelled, "request cancelled before it was queued", {
@@ -281,9 +287,20 @@ class Batcher implements DynamicBatcher, RequestOwner {
     return fallback === 0 ? requested : Math.min(requested, fallback);
   }
 
-  #refuse(error: SidecarError, outcome: MetricOutcome = "rejected"): Promise<never> {
+  #drainingError(): SidecarError {
+    return new SidecarError(
+      ErrorCode.Unavailable,
+      "the model is draining and accepts no new requests",
+    );
+  }
+
+  #recordRefusal(outcome: MetricOutcome): void {
     this.#statistics.recordOutcome(outcome, 0, 0);
     this.#metrics?.onOutcome?.({ outcome, rows: 0, queueTimeMs: 0, totalTimeMs: 0 });
+  }
+
+  #refuse(error: SidecarError, outcome: MetricOutcome = "rejected"): Promise<never> {
+    this.#recordRefusal(outcome);
     return Promise.reject(error);
   }
 

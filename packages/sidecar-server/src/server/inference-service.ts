@@ -9,6 +9,7 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
+import type { ModelInferFunction } from "./grpc-model-infer.js";
 import type { ModelManager } from "./model-manager.js";
 import { metadataMessage, statisticsMessage } from "./model-views.js";
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from "./server-info.js";
@@ -33,18 +34,29 @@ function unary<I, O>(
   };
 }
 
+/**
+ * One ModelInfer, for the Connect service and the plain-gRPC fast path alike. A model whose
+ * queue is full (or that is draining) refuses before the request is decoded into tensors.
+ */
+export function createModelInfer(manager: ModelManager): ModelInferFunction {
+  return async (request, deadlineMs, signal) => {
+    const served = manager.acquire(request.modelName, request.modelVersion);
+    const refused = served.admissionError();
+    if (refused !== undefined) throw refused;
+    const outputs = await served.infer(decodeInferRequest(request, deadlineMs, signal));
+    return encodeInferResponse(served, request.id, outputs);
+  };
+}
+
 /** `inference.GRPCInferenceService` over the model manager (Triton's ModelConfig and shared-memory RPCs are left unimplemented). */
 export function createInferenceService(
   options: InferenceServiceOptions,
 ): ServiceImpl<typeof GRPCInferenceService> {
   const { manager, lifecycle } = options;
+  const modelInfer = createModelInfer(manager);
 
-  async function infer(request: ModelInferRequest, context: HandlerContext) {
-    const served = manager.acquire(request.modelName, request.modelVersion);
-    const outputs = await served.infer(
-      decodeInferRequest(request, context.timeoutMs(), context.signal),
-    );
-    return encodeInferResponse(served, request.id, outputs);
+  function infer(request: ModelInferRequest, context: HandlerContext) {
+    return modelInfer(request, context.timeoutMs(), context.signal);
   }
 
   /** A stream request's answer; a failure answers that request alone, the stream goes on. */

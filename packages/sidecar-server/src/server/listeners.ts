@@ -2,12 +2,15 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import {
   createServer as createHttp2Server,
   type Http2Server,
+  type IncomingHttpHeaders,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ErrorCode, type ServerConfig, SidecarError } from "@gpu-sidecar/sidecar-core";
 import type { Logger } from "pino";
+import type { Http2StreamHandler } from "./grpc-model-infer.js";
 import type { RestRouter } from "./rest-router.js";
 
 /** Connect's request handler, the same function for HTTP/1.1 and HTTP/2. */
@@ -39,8 +42,27 @@ export interface ListenersOptions {
   readonly connect: NodeHandlerFn;
   /** Serves the metrics port; without it no metrics port is opened. */
   readonly metrics?: RequestListener | undefined;
+  /**
+   * Sees every HTTP/2 stream first (h2c port and Unix socket) and may answer it itself (the
+   * plain-gRPC ModelInfer path); the streams it declines go to `connect`.
+   */
+  readonly http2Streams?: Http2StreamHandler | undefined;
+  /**
+   * Streams one HTTP/2 connection may have open at once (the SETTINGS_MAX_CONCURRENT_STREAMS
+   * the server announces); a client keeps further requests until one ends. Default
+   * `DEFAULT_MAX_CONCURRENT_STREAMS`.
+   */
+  readonly maxConcurrentStreams?: number | undefined;
   readonly logger: Logger;
 }
+
+/**
+ * Node announces no limit (2^32 - 1): a client could open streams without bound and every one
+ * would hold memory in the session before any queue bound applies. 1024 streams per connection
+ * leave room for any co-located worker's calls while keeping the model queues, not the
+ * sessions, in charge of overload.
+ */
+export const DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
 
 export interface Listeners {
   readonly addresses: SidecarAddresses;
@@ -107,12 +129,40 @@ function closeHttp1(server: Server): Listener {
   };
 }
 
-/** An HTTP/2 server whose sessions are tracked, so that closing can send each one a GOAWAY. */
-function trackedHttp2(handler: NodeHandlerFn): {
+/**
+ * An HTTP/2 server whose sessions are tracked, so that closing can send each one a GOAWAY.
+ * `streams` sees each stream first; the streams it declines become Connect's compat
+ * request/response through a second server that never listens (node:http2 creates compat
+ * objects for every stream of a server with a `request` listener, which would cost the
+ * taken streams that work too).
+ */
+function trackedHttp2(
+  handler: NodeHandlerFn,
+  streams: Http2StreamHandler | undefined,
+  maxConcurrentStreams: number,
+): {
   server: Http2Server;
   listener: Listener;
 } {
-  const server = createHttp2Server(handler);
+  const options = { settings: { maxConcurrentStreams } };
+  let server: Http2Server;
+  if (streams === undefined) {
+    server = createHttp2Server(options, handler);
+  } else {
+    server = createHttp2Server(options);
+    const compat = createHttp2Server(options, handler);
+    server.on(
+      "stream",
+      (
+        stream: ServerHttp2Stream,
+        headers: IncomingHttpHeaders,
+        flags: number,
+        rawHeaders: string[],
+      ) => {
+        if (!streams(stream, headers)) compat.emit("stream", stream, headers, flags, rawHeaders);
+      },
+    );
+  }
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
@@ -148,7 +198,8 @@ function tcpAddress(server: Server | Http2Server): TcpAddress {
  * listener fails, the ones already open are closed.
  */
 export async function startListeners(options: ListenersOptions): Promise<Listeners> {
-  const { server: config, rest, connect, metrics, logger } = options;
+  const { server: config, rest, connect, metrics, http2Streams, logger } = options;
+  const maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
   const { host } = config;
   const open: Listener[] = [];
   const addresses: {
@@ -182,7 +233,7 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
     }
     if (config.grpc_port !== false) {
       const port = config.grpc_port;
-      const { server, listener } = trackedHttp2(connect);
+      const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
       await listen(server, `${host}:${port} (grpc_port)`, () => server.listen(port, host));
       open.push(listener);
       addresses.grpc = tcpAddress(server);
@@ -199,7 +250,7 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
       if (await claimSocketPath(path)) {
         logger.warn({ uds: path }, "removed a stale Unix socket file nobody answered on");
       }
-      const { server, listener } = trackedHttp2(connect);
+      const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
       await listen(server, `Unix socket ${path} (uds.path)`, () =>
         bindOwnerOnly(() => server.listen(path)),
       );

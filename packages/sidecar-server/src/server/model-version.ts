@@ -2,6 +2,7 @@ import type {
   ModelSignature,
   RepositoryModel,
   ModelVersion as RepositoryVersion,
+  SidecarError,
   Tensor,
 } from "@gpu-sidecar/sidecar-core";
 import type { Logger } from "pino";
@@ -26,6 +27,12 @@ export interface ServedVersion {
   /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
   readonly lastInferenceMs: number;
   infer(submission: InferenceSubmission): Promise<Tensor[]>;
+  /**
+   * The refusal `infer` would give any request now (draining, queue full), counted as a
+   * refused request; undefined when a request may be submitted. Lets a server refuse before
+   * it decodes the request.
+   */
+  admissionError(): SidecarError | undefined;
   statistics(): BatcherStatistics;
   /** Stops taking requests and settles every accepted one (queued work runs at once). */
   drain(): Promise<void>;
@@ -121,6 +128,7 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
       lastInferenceMs = Date.now();
       return outputs;
     },
+    admissionError: () => batcher.admissionError(),
     statistics: () => batcher.statistics(),
     drain: () => batcher.close(),
     close() {

@@ -123,6 +123,9 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     const read = await readRequestBody(request, maxRequestBytes);
     if (!read.ok) return { status: read.status, json: { error: read.message } };
     const served = manager.acquire(name, version);
+    // A full queue refuses before the JSON tensors are decoded.
+    const refused = served.admissionError();
+    if (refused !== undefined) throw refused;
     const decoded = decodeRestInferRequest(read.body, headerLengthOf(request), abort.signal);
     const outputs = await served.infer(decoded.submission);
     const encoded = encodeRestInferResponse(served, decoded, outputs);

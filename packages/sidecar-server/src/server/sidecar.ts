@@ -15,7 +15,8 @@ import {
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import { createBearerAuth } from "./bearer-auth.js";
-import { createInferenceService } from "./inference-service.js";
+import { createGrpcModelInfer } from "./grpc-model-infer.js";
+import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
 import { createRestRouter } from "./rest-router.js";
@@ -102,6 +103,15 @@ export async function startSidecar(
       logger,
     }),
     connect,
+    // The plain-gRPC ModelInfer path answers what Connect would, minus the bearer check:
+    // with auth configured every call goes through Connect's interceptor.
+    http2Streams:
+      auth === undefined
+        ? createGrpcModelInfer({
+            infer: createModelInfer(models),
+            readMaxBytes: limits.max_request_bytes,
+          })
+        : undefined,
     metrics: metrics?.handler,
     logger,
   });
