@@ -3,6 +3,7 @@ import { GRPCInferenceService, Health, type SidecarError } from "@gpu-sidecar/si
 import { type BackoffOptions, createBackoff } from "./backoff.js";
 import type { EndpointAddress } from "./endpoint-address.js";
 import type { EndpointState, EndpointStatus } from "./endpoint-state.js";
+import type { ModelInferCall } from "./grpc-model-infer-call.js";
 import { startHealthWatcher } from "./health-watcher.js";
 import { toSidecarError } from "./to-sidecar-error.js";
 
@@ -10,6 +11,8 @@ export interface EndpointConnectionOptions {
   readonly address: EndpointAddress;
   readonly index: number;
   readonly transport: Transport;
+  /** ModelInfer without Connect's pipeline; absent: through the Connect client. */
+  readonly modelInfer?: ModelInferCall | undefined;
   /** Closes the transport's connection; absent when the caller owns the transport. */
   readonly closeTransport: (() => void) | undefined;
   readonly healthService: string;
@@ -21,6 +24,8 @@ export interface EndpointConnectionOptions {
 export interface EndpointConnection {
   readonly state: EndpointState;
   readonly inference: Client<typeof GRPCInferenceService>;
+  /** One unary ModelInfer; rejects with what the Connect client would reject with. */
+  readonly modelInfer: ModelInferCall;
   /**
    * A call failed with UNAVAILABLE: routers avoid this endpoint at once, without waiting for
    * the health watch to notice, and the watch starts anew to learn the current status.
@@ -72,6 +77,13 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
   return {
     state,
     inference,
+    modelInfer:
+      options.modelInfer ??
+      ((request, signal, timeoutMs) =>
+        inference.modelInfer(
+          request,
+          timeoutMs === undefined ? { signal } : { signal, timeoutMs },
+        )),
     markUnavailable(error) {
       setStatus("unreachable", error);
       watcher.restart();

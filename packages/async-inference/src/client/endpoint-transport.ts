@@ -6,6 +6,7 @@ import {
   Http2SessionManager,
 } from "@connectrpc/connect-node";
 import type { EndpointAddress } from "./endpoint-address.js";
+import { createGrpcModelInferCall, type ModelInferCall } from "./grpc-model-infer-call.js";
 import { traceContextInterceptor } from "./trace-context-interceptor.js";
 
 /** The wire protocol: gRPC (what Triton speaks) or Connect, both over HTTP/2. */
@@ -24,6 +25,8 @@ export interface ConnectionOptions {
 /** A transport with the HTTP/2 connection it owns. */
 export interface EndpointTransport {
   readonly transport: Transport;
+  /** Unary gRPC ModelInfer on the same connection without Connect's pipeline (gRPC only). */
+  readonly modelInfer?: ModelInferCall | undefined;
   /** Closes the connection and every stream on it. */
   close(): void;
 }
@@ -87,5 +90,9 @@ export function createEndpointTransport(
     protocol === "grpc"
       ? createGrpcTransport({ baseUrl, sessionManager, interceptors })
       : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager, interceptors });
-  return { transport, close: () => sessionManager.abort() };
+  return {
+    transport,
+    modelInfer: protocol === "grpc" ? createGrpcModelInferCall(sessionManager) : undefined,
+    close: () => sessionManager.abort(),
+  };
 }

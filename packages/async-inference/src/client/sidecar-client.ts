@@ -61,14 +61,15 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
   const resolved = resolveClientOptions(options);
   const { createTransport } = resolved;
   const connections: EndpointConnection[] = resolved.endpoints.map((address, index) => {
-    const { transport, close } =
+    const { transport, close, modelInfer } =
       createTransport === undefined
         ? createEndpointTransport(address, resolved.protocol, resolved.connection)
-        : { transport: createTransport(address), close: undefined };
+        : { transport: createTransport(address), close: undefined, modelInfer: undefined };
     return createEndpointConnection({
       address,
       index,
       transport,
+      modelInfer,
       closeTransport: close,
       healthService: resolved.healthService,
       healthPollIntervalMs: resolved.healthPollIntervalMs,
@@ -146,10 +147,7 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
         inferOptions,
         async (connection, signal, timeoutMs) => {
           if (timeoutMs !== undefined) setTimeoutParameter(request, timeoutMs);
-          const response = await connection.inference.modelInfer(
-            request,
-            withTimeout(signal, timeoutMs),
-          );
+          const response = await connection.modelInfer(request, signal, timeoutMs);
           return readInferResponse(response, connection.state.url);
         },
       );
