@@ -3,6 +3,8 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import {
+  decodeUnaryGrpcEnvelope,
+  encodeGrpcEnvelope,
   type ModelInferRequest,
   ModelInferRequestSchema,
   type ModelInferResponse,
@@ -18,7 +20,6 @@ export type ModelInferCall = (
 ) => Promise<ModelInferResponse>;
 
 const PATH = "/inference.GRPCInferenceService/ModelInfer";
-const ENVELOPE_PREFIX = 5;
 
 const headerSetter: TextMapSetter<OutgoingHttpHeaders> = {
   set(carrier, key, value) {
@@ -118,28 +119,11 @@ function readResponse(
     return new ConnectError("protocol error: missing status", Code.Internal);
   }
   const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
-  if (body.byteLength < ENVELOPE_PREFIX) {
-    return new ConnectError(
-      "protocol error: missing output message for unary method",
-      Code.Unimplemented,
-    );
-  }
-  const length = body.readUInt32BE(1);
-  if ((body[0] as number) & 0b1) {
-    return new ConnectError(
-      "protocol error: received compressed envelope, but do not know how to decompress",
-      Code.Internal,
-    );
-  }
-  if (body.byteLength !== ENVELOPE_PREFIX + length) {
-    return new ConnectError(
-      "protocol error: received extra or truncated output message for unary method",
-      Code.Unimplemented,
-    );
-  }
+  const message = decodeUnaryGrpcEnvelope(body, "output");
+  if (message instanceof ConnectError) return message;
   try {
     // A private copy: the output tensors are views of it and outlive the receive buffers.
-    return fromBinary(ModelInferResponseSchema, new Uint8Array(body.subarray(ENVELOPE_PREFIX)));
+    return fromBinary(ModelInferResponseSchema, new Uint8Array(message));
   } catch (error) {
     return new ConnectError(
       `parse binary: ${error instanceof Error ? error.message : String(error)}`,
@@ -161,11 +145,7 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
     if (signal.aborted) {
       throw ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled);
     }
-    const bytes = toBinary(ModelInferRequestSchema, request);
-    const envelope = Buffer.allocUnsafe(ENVELOPE_PREFIX + bytes.byteLength);
-    envelope[0] = 0;
-    envelope.writeUInt32BE(bytes.byteLength, 1);
-    envelope.set(bytes, ENVELOPE_PREFIX);
+    const envelope = encodeGrpcEnvelope(toBinary(ModelInferRequestSchema, request));
     const headers: OutgoingHttpHeaders = {
       "content-type": "application/grpc+proto",
       te: "trailers",

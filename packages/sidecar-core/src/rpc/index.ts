@@ -86,6 +86,11 @@ export {
   ServerReadyResponseSchema,
   StatisticDurationSchema,
 } from "../gen/inference/grpc_service_pb.js";
+export {
+  decodeUnaryGrpcEnvelope,
+  encodeGrpcEnvelope,
+  GRPC_ENVELOPE_PREFIX,
+} from "./grpc-envelope.js";
 export { createHealthService } from "./health-service.js";
 export type {
   Lifecycle,

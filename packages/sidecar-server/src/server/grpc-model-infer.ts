@@ -2,6 +2,9 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
+  decodeUnaryGrpcEnvelope,
+  encodeGrpcEnvelope,
+  GRPC_ENVELOPE_PREFIX,
   type ModelInferRequest,
   ModelInferRequestSchema,
   ModelInferResponseSchema,
@@ -32,9 +35,6 @@ export interface GrpcModelInferOptions {
 const PATH = "/inference.GRPCInferenceService/ModelInfer";
 const RESPONSE_HEADERS = { ":status": 200, "content-type": "application/grpc+proto" } as const;
 const OK_TRAILERS = { "grpc-status": "0" } as const;
-/** The gRPC envelope: a flags byte and a big-endian uint32 length. */
-const ENVELOPE_PREFIX = 5;
-const FLAG_COMPRESSED = 0b1;
 const UNIT_MS: Readonly<Record<string, number>> = {
   H: 3_600_000,
   M: 60_000,
@@ -75,52 +75,12 @@ function sendError(stream: ServerHttp2Stream, error: ConnectError): void {
 
 function sendMessage(stream: ServerHttp2Stream, response: ModelInferResponseInit): void {
   if (stream.destroyed || stream.closed || stream.headersSent) return;
-  const bytes = toBinary(ModelInferResponseSchema, create(ModelInferResponseSchema, response));
-  const envelope = Buffer.allocUnsafe(ENVELOPE_PREFIX + bytes.byteLength);
-  envelope[0] = 0;
-  envelope.writeUInt32BE(bytes.byteLength, 1);
-  envelope.set(bytes, ENVELOPE_PREFIX);
+  const envelope = encodeGrpcEnvelope(
+    toBinary(ModelInferResponseSchema, create(ModelInferResponseSchema, response)),
+  );
   stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers(OK_TRAILERS));
   stream.end(envelope);
-}
-
-/** The one request message of a unary gRPC body, or the error Connect would answer. */
-function readEnvelope(body: Uint8Array, readMaxBytes: number): Uint8Array | ConnectError {
-  if (body.byteLength < ENVELOPE_PREFIX) {
-    return new ConnectError(
-      "protocol error: missing input message for unary method",
-      Code.Unimplemented,
-    );
-  }
-  const flags = body[0] as number;
-  const length =
-    (((body[1] as number) << 24) |
-      ((body[2] as number) << 16) |
-      ((body[3] as number) << 8) |
-      (body[4] as number)) >>>
-    0;
-  if (length > readMaxBytes) {
-    return new ConnectError(
-      `message size ${length} is larger than configured readMaxBytes ${readMaxBytes}`,
-      Code.ResourceExhausted,
-    );
-  }
-  if (flags & FLAG_COMPRESSED) {
-    return new ConnectError(
-      "protocol error: received compressed envelope, but do not know how to decompress",
-      Code.Internal,
-    );
-  }
-  if (body.byteLength !== ENVELOPE_PREFIX + length) {
-    return new ConnectError(
-      body.byteLength < ENVELOPE_PREFIX + length
-        ? "protocol error: premature end of stream"
-        : "protocol error: received extra input message for unary method",
-      Code.InvalidArgument,
-    );
-  }
-  return body.subarray(ENVELOPE_PREFIX);
 }
 
 /**
@@ -170,7 +130,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
     });
     stream.on("data", (chunk: Buffer) => {
       received += chunk.byteLength;
-      if (received > readMaxBytes + ENVELOPE_PREFIX) {
+      if (received > readMaxBytes + GRPC_ENVELOPE_PREFIX) {
         tooLarge = true;
         return;
       }
@@ -185,7 +145,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
       if (tooLarge) {
         fail(
           new ConnectError(
-            `message size ${received - ENVELOPE_PREFIX} is larger than configured readMaxBytes ${readMaxBytes}`,
+            `message size ${received - GRPC_ENVELOPE_PREFIX} is larger than configured readMaxBytes ${readMaxBytes}`,
             Code.ResourceExhausted,
           ),
         );
@@ -200,7 +160,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
         body.set(chunk, offset);
         offset += chunk.byteLength;
       }
-      const message = readEnvelope(body, readMaxBytes);
+      const message = decodeUnaryGrpcEnvelope(body, "input", readMaxBytes);
       if (message instanceof ConnectError) {
         fail(message);
         return;
