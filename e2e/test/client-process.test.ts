@@ -2,16 +2,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type ClientProtocol,
+  createSidecarClient,
+  type SidecarClient,
+} from "@gpu-sidecar/async-inference";
+import {
   decodeTensorValues,
   ErrorCode,
   encodeTensor,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ClientProtocol } from "../src/client/endpoint-transport.js";
-import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
-import { until } from "./client-fake-sidecar.js";
-import { killAllSidecars, type SidecarProcess, startSidecar } from "./client-sidecar-process.js";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { killAllSidecars, type SidecarProcess, startSidecar } from "./sidecar-process.js";
+
+/** Waits, polling, until `condition` holds (default 2 s). */
+function until(condition: () => boolean, timeout = 2_000): Promise<boolean> {
+  return vi.waitUntil(condition, { timeout, interval: 5 });
+}
 
 // The real gpu-sidecar process (mock and ONNX backends) behind the real client.
 const dir = mkdtempSync(join(tmpdir(), "client-process-"));

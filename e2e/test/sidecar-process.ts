@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 
-// The real sidecar, from the devDependency's package: its `bin` and its bundled models.
+// The real sidecar, from the installed package: its `bin` and its bundled models.
 const serverDir = dirname(
   createRequire(import.meta.url).resolve("@gpu-sidecar/sidecar-server/package.json"),
 );

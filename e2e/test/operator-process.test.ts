@@ -2,6 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  asyncInference,
+  createSidecarClient,
+  type SidecarClient,
+} from "@gpu-sidecar/async-inference";
+import {
   decodeTensorValues,
   ErrorCode,
   encodeTensor,
@@ -13,9 +18,7 @@ import {
   syntheticTransaction,
 } from "@gpu-sidecar/sidecar-server/demo-model";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
-import { asyncInference } from "../src/operator/async-inference.js";
-import { killAllSidecars, type SidecarProcess, startSidecar } from "./client-sidecar-process.js";
+import { killAllSidecars, type SidecarProcess, startSidecar } from "./sidecar-process.js";
 
 // The operator and the client against the real gpu-sidecar process (issue #5).
 const dir = mkdtempSync(join(tmpdir(), "operator-process-"));
