@@ -220,6 +220,29 @@ describe("GRPCInferenceService over the demo repository", () => {
     }
   });
 
+  it("runs priority 0 and priorities past the model's levels at the default level, unary and streamed", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const features = fraudFeatures(1, 3);
+    const expected = fraudScore(features, 1)[0] ?? Number.NaN;
+    const priority = (value: bigint) => ({
+      priority: { parameterChoice: { case: "uint64Param" as const, value } },
+    });
+    const unary = await client.modelInfer({
+      ...fraudRequest(features, 1),
+      parameters: priority(10n),
+    });
+    expect(float32s(unary.rawOutputContents[0] as Uint8Array)[0]).toBeCloseTo(expected, 6);
+    async function* requests() {
+      yield { ...fraudRequest(features, 1, "zero"), parameters: priority(0n) };
+      yield { ...fraudRequest(features, 1, "huge"), parameters: priority(2n ** 64n - 1n) };
+    }
+    const errors: string[] = [];
+    for await (const response of client.modelStreamInfer(requests())) {
+      errors.push(response.errorMessage);
+    }
+    expect(errors).toEqual(["", ""]);
+  });
+
   it("serves gRPC on the Unix socket, created owner-only", async () => {
     expect(statSync(uds).mode & 0o777).toBe(0o600);
     const client = createClient(GRPCInferenceService, udsTransport(uds));

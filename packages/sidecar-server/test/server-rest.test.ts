@@ -59,6 +59,30 @@ describe("REST v2 over the demo repository (ONNX fraud)", () => {
     });
   });
 
+  it("scores a Flink row that carries 'priority'='10' on a model without priority levels (Triton: the default level)", async () => {
+    const features = fraudFeatures(1, 7);
+    const answer = await postJson(port, "/v2/models/fraud/versions/latest/infer", {
+      inputs: [{ name: "FEATURES", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+      parameters: { priority: 10 },
+    });
+    expect(answer.status).toBe(200);
+    const [output] = (answer.json() as { outputs: RestOutput[] }).outputs;
+    expect(output?.data?.[0]).toBeCloseTo(fraudScore(features, 1)[0] ?? Number.NaN, 6);
+    const zero = await postJson(port, "/v2/models/fraud/infer", {
+      inputs: [{ name: "features", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+      parameters: { priority: 0 },
+    });
+    expect(zero.status).toBe(200);
+    const negative = await postJson(port, "/v2/models/fraud/infer", {
+      inputs: [{ name: "features", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+      parameters: { priority: -1 },
+    });
+    expect(negative.status).toBe(400);
+    expect(negative.json()).toEqual({
+      error: 'parameter "priority" is -1, expected a non-negative integer',
+    });
+  });
+
   it("accepts Flink's Triton provider request unchanged: version latest, upper-cased names, flat data", async () => {
     const features = fraudFeatures(1, 42);
     const answer = await postJson(port, "/v2/models/fraud/versions/latest/infer", {

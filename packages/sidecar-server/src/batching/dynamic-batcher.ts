@@ -41,7 +41,7 @@ export interface InferenceSubmission {
   readonly inputs: readonly Tensor[];
   /** Outputs to return, in this order; default: all of the model's, in signature order. */
   readonly outputs?: readonly string[] | undefined;
-  /** 1 is the highest; 0 or absent: the default priority. */
+  /** 1 is the highest; 0, absent or above the model's levels: the default priority (Triton). */
   readonly priority?: number | undefined;
   /** Queue timeout; it can only lower `default_timeout_us`. 0 or absent: the default. */
   readonly timeoutUs?: number | undefined;
@@ -262,16 +262,22 @@ class Batcher implements DynamicBatcher, RequestOwner {
     });
   }
 
+  /**
+   * Triton's rule: priority 0 and any priority past the model's lowest level run at the
+   * default level, so that a client sending one fixed priority to every model (Flink's Triton
+   * provider sends its `priority` option on every row) never fails on a model without levels.
+   */
   #priorityOf(requested: number | undefined): number {
-    if (requested === undefined || requested === 0) return this.#settings.defaultPriority;
-    const levels = this.#settings.priorityLevels;
-    if (!Number.isSafeInteger(requested) || requested < 1 || requested > levels) {
+    if (requested === undefined) return this.#settings.defaultPriority;
+    if (!Number.isSafeInteger(requested) || requested < 0) {
       throw new SidecarError(
         ErrorCode.InvalidArgument,
-        `priority ${requested} is outside the model's levels 1..${levels}`,
+        `priority ${requested} is not a non-negative integer; 1 is the highest level, 0 the model's default`,
       );
     }
-    return requested;
+    return requested === 0 || requested > this.#settings.priorityLevels
+      ? this.#settings.defaultPriority
+      : requested;
   }
 
   /** A request may lower the default timeout, never raise it. */
