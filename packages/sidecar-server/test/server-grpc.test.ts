@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, statSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import * as http2 from "node:http2";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
@@ -241,6 +243,66 @@ describe("GRPCInferenceService over the demo repository", () => {
       errors.push(response.errorMessage);
     }
     expect(errors).toEqual(["", ""]);
+  });
+
+  it("answers a method it lacks with UNIMPLEMENTED (HTTP 200, grpc-status 12), never a bare 404", async () => {
+    const port = portOf(sidecar.addresses.grpc);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      for (const path of [
+        "/inference.GRPCInferenceService/SystemSharedMemoryStatus",
+        "/no.such.Service/Method",
+      ]) {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": path,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        stream.end(Buffer.from([0, 0, 0, 0, 0]));
+        const [headers, flags] = await new Promise<[http2.IncomingHttpHeaders, number]>(
+          (resolve) => stream.once("response", (h, f) => resolve([h, f])),
+        );
+        stream.resume();
+        expect(headers[":status"]).toBe(200);
+        expect(headers["grpc-status"]).toBe("12");
+        expect(decodeURIComponent(String(headers["grpc-message"]))).toContain(path);
+        // Trailers-only: the one HEADERS frame ends the stream.
+        expect(flags & http2.constants.NGHTTP2_FLAG_END_STREAM).toBeTruthy();
+      }
+    } finally {
+      session.close();
+    }
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        "/inference.GRPCInferenceService/CudaSharedMemoryStatus",
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.alloc(0),
+        (failure) => resolve(failure),
+      ),
+    );
+    client.close();
+    expect(error?.code).toBe(grpc.status.UNIMPLEMENTED);
+    const web = await new Promise<{ status: number; grpcStatus: unknown }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: portOf(sidecar.addresses.http),
+          path: "/inference.GRPCInferenceService/TraceSetting",
+          method: "POST",
+          headers: { "content-type": "application/grpc-web+proto" },
+        },
+        (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0, grpcStatus: response.headers["grpc-status"] });
+        },
+      );
+      request.on("error", reject);
+      request.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+    expect(web).toEqual({ status: 200, grpcStatus: "12" });
   });
 
   it("serves gRPC on the Unix socket, created owner-only", async () => {
