@@ -124,7 +124,11 @@ export async function startSidecar(
       grpc: addresses.grpc?.port,
       metrics: addresses.metrics?.port,
       uds: addresses.uds,
-      host: config.server.host,
+      hosts: {
+        http: addresses.http?.host,
+        grpc: addresses.grpc?.host,
+        metrics: addresses.metrics?.host,
+      },
     },
     "listening",
   );
