@@ -8,10 +8,12 @@ import { dirname, join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import {
+  DataType,
   ErrorCode,
   GRPCInferenceService,
   Health,
   HealthCheckResponse_ServingStatus,
+  ModelInstanceGroup_Kind,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
 import * as grpc from "@grpc/grpc-js";
@@ -72,6 +74,10 @@ const PROTO = join(
 );
 
 interface GrpcJsInference extends grpc.Client {
+  ModelConfig(
+    request: unknown,
+    callback: (error: grpc.ServiceError | null, response: { config: Record<string, unknown> }) => void,
+  ): void;
   ModelInfer(
     request: unknown,
     callback: (error: grpc.ServiceError | null, response: GrpcJsResponse) => void,
@@ -84,7 +90,12 @@ interface GrpcJsResponse {
 }
 
 function grpcJsClient(target: string): GrpcJsInference {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String });
+  const definition = protoLoader.loadSync(PROTO, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    includeDirs: [dirname(dirname(PROTO))],
+  });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     inference: {
       GRPCInferenceService: new (
@@ -143,6 +154,41 @@ describe("GRPCInferenceService over the demo repository", () => {
     expect((await health.check({ service: "" })).status).toBe(
       HealthCheckResponse_ServingStatus.SERVING,
     );
+  });
+
+  it("answers ModelConfig in Triton's inference.ModelConfig shape, over Connect and grpc-js", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const { config } = await client.modelConfig({ name: "fraud" });
+    expect(config).toMatchObject({
+      name: "fraud",
+      platform: "onnxruntime_onnx",
+      backend: "onnxruntime",
+      maxBatchSize: 64,
+      input: [{ name: "features", dataType: DataType.TYPE_FP32, dims: [16n] }],
+      output: [{ name: "fraud_score", dataType: DataType.TYPE_FP32, dims: [1n] }],
+      instanceGroup: [{ kind: ModelInstanceGroup_Kind.CPU, count: 1 }],
+    });
+    expect(config?.schedulingChoice.case).toBe("dynamicBatching");
+    await expectCode(client.modelConfig({ name: "nope" }), Code.NotFound);
+    // A client built from Triton's own field numbers reads the same.
+    const grpcJs = grpcJsClient(`127.0.0.1:${portOf(sidecar.addresses.grpc)}`);
+    const answer = await new Promise<{ config: Record<string, unknown> }>((resolve, reject) =>
+      grpcJs.ModelConfig({ name: "fraud", version: "1" }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+    grpcJs.close();
+    expect(answer.config).toMatchObject({
+      name: "fraud",
+      backend: "onnxruntime",
+      max_batch_size: 64,
+      input: [{ name: "features", data_type: "TYPE_FP32", dims: ["16"] }],
+      dynamic_batching: {
+        preferred_batch_size: [16, 32],
+        default_queue_policy: { max_queue_size: 4096, allow_timeout_override: true },
+      },
+      instance_group: [{ kind: "KIND_CPU", count: 1 }],
+    });
   });
 
   it("infers from raw_input_contents and answers in raw_output_contents", async () => {

@@ -83,6 +83,39 @@ describe("REST v2 over the demo repository (ONNX fraud)", () => {
     });
   });
 
+  it("answers GET /v2/models/{m}[/versions/{v}]/config in Triton's ModelConfig JSON", async () => {
+    const answer = await http(port, "/v2/models/fraud/config");
+    expect(answer.status).toBe(200);
+    const config = answer.json() as Record<string, unknown>;
+    expect(config).toMatchObject({
+      name: "fraud",
+      platform: "onnxruntime_onnx",
+      backend: "onnxruntime",
+      version_policy: { latest: { num_versions: 1 } },
+      max_batch_size: 64,
+      input: [{ name: "features", data_type: "TYPE_FP32", format: "FORMAT_NONE", dims: [16] }],
+      output: [{ name: "fraud_score", data_type: "TYPE_FP32", dims: [1] }],
+      dynamic_batching: {
+        preferred_batch_size: [16, 32],
+        max_queue_delay_microseconds: 0,
+        priority_levels: 1,
+        default_priority_level: 1,
+        default_queue_policy: {
+          timeout_action: "REJECT",
+          default_timeout_microseconds: 0,
+          allow_timeout_override: true,
+          max_queue_size: 4096,
+        },
+      },
+      instance_group: [{ name: "fraud_0", kind: "KIND_CPU", count: 1, gpus: [] }],
+      default_model_filename: "model.onnx",
+      parameters: {},
+    });
+    expect((await http(port, "/v2/models/fraud/versions/1/config")).json()).toEqual(config);
+    expect((await http(port, "/v2/models/fraud/versions/latest/config")).json()).toEqual(config);
+    expect((await http(port, "/v2/models/nope/config")).status).toBe(404);
+  });
+
   it("accepts Flink's Triton provider request unchanged: version latest, upper-cased names, flat data", async () => {
     const features = fraudFeatures(1, 42);
     const answer = await postJson(port, "/v2/models/fraud/versions/latest/infer", {
