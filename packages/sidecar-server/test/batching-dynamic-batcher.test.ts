@@ -715,6 +715,16 @@ describe("metrics and statistics", () => {
     expect(statistics.success).toEqual({ count: 2, ns: 10_000_000n });
     expect(statistics.queue).toEqual({ count: 2, ns: 4_000_000n });
     expect(statistics.computeInfer).toEqual({ count: 2, ns: 6_000_000n });
+    expect(statistics.computeInput).toEqual({ count: 2, ns: 0n });
+    expect(statistics.computeOutput).toEqual({ count: 2, ns: 0n });
+    expect(statistics.batches).toEqual([
+      {
+        batchSize: 3,
+        computeInput: { count: 1, ns: 0n },
+        computeInfer: { count: 1, ns: 3_000_000n },
+        computeOutput: { count: 1, ns: 0n },
+      },
+    ]);
     expect(statistics.fail).toEqual({ count: 1, ns: 1_000_000n });
     expect(statistics.timeoutCount).toBe(1);
   });

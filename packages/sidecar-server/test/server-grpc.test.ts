@@ -396,6 +396,10 @@ describe("GRPCInferenceService over the demo repository", () => {
     expect(stats?.inferenceCount).toBeGreaterThanOrEqual(4n);
     expect(stats?.executionCount).toBeGreaterThan(0n);
     expect(stats?.inferenceStats?.success?.count).toBeGreaterThan(0n);
+    expect(stats?.inferenceStats?.computeInput?.count).toBeGreaterThan(0n);
+    expect(stats?.inferenceStats?.computeOutput?.count).toBeGreaterThan(0n);
+    expect(stats?.batchStats.length).toBeGreaterThan(0);
+    expect(stats?.batchStats[0]?.computeInfer?.ns).toBeGreaterThan(0n);
     await expectCode(client.modelStatistics({ name: "nope" }), Code.NotFound);
   });
 });

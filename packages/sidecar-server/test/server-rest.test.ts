@@ -295,6 +295,56 @@ describe("REST v2 over the demo repository (ONNX fraud)", () => {
   });
 });
 
+describe("REST statistics", () => {
+  let sidecar: Sidecar;
+  let port: number;
+
+  beforeAll(async () => {
+    sidecar = await start({ repository: FIXTURE_REPO });
+    port = portOf(sidecar.addresses.http);
+  });
+  afterAll(() => sidecar?.close());
+
+  interface Duration {
+    count: number;
+    ns: number;
+  }
+  interface BatchStats {
+    batch_size: number;
+    compute_input: Duration;
+    compute_infer: Duration;
+    compute_output: Duration;
+  }
+
+  it("fills compute_input, compute_output and batch_stats per batch size, as Triton does", async () => {
+    const row = [1, 2, 3, 4];
+    for (const rows of [1, 1, 2, 1]) {
+      const answer = await postJson(port, "/v2/models/twin/infer", {
+        inputs: [{ name: "x", shape: [rows, 4], datatype: "FP32", data: row.concat(rows === 2 ? row : []) }],
+      });
+      expect(answer.status).toBe(200);
+    }
+    const [stats] = (
+      (await http(port, "/v2/models/twin/stats")).json() as {
+        model_stats: { inference_stats: Record<string, Duration>; batch_stats: BatchStats[] }[];
+      }
+    ).model_stats;
+    const inference = stats?.inference_stats ?? {};
+    const batches = stats?.batch_stats ?? [];
+    expect(batches.map((batch) => [batch.batch_size, batch.compute_infer.count])).toEqual([
+      [1, 3],
+      [2, 1],
+    ]);
+    for (const phase of ["compute_input", "compute_infer", "compute_output"] as const) {
+      // One request per batch here, so the per-request sums equal the per-batch ones.
+      expect(inference[phase]?.count).toBe(4);
+      expect(inference[phase]?.ns).toBeGreaterThan(0);
+      expect(batches.reduce((sum, batch) => sum + batch[phase].ns, 0)).toBe(inference[phase]?.ns);
+      for (const batch of batches) expect(batch[phase].count).toBe(batch.batch_size === 1 ? 3 : 1);
+    }
+  });
+});
+
 describe("REST v2 over mock models", () => {
   let sidecar: Sidecar;
   let port: number;

@@ -20,6 +20,7 @@ import {
 import type { BatcherMetrics, MetricOutcome } from "./batcher-metrics.js";
 import {
   type BatcherStatistics,
+  type ComputePhases,
   createStatisticsRecorder,
   type StatisticsRecorder,
 } from "./batcher-statistics.js";
@@ -99,6 +100,9 @@ interface RunningBatch {
   readonly slices: readonly BatchSlice[];
   readonly rows: number;
   readonly outputNames: readonly string[];
+  /** When the batch was taken from the queue, before its inputs were assembled. */
+  readonly dispatchedAt: number;
+  /** When the assembled batch was handed to the executor. */
   readonly startedAt: number;
   readonly queueTimeMs: number;
 }
@@ -386,7 +390,8 @@ class Batcher implements DynamicBatcher, RequestOwner {
       slices,
       rows: batch.rows,
       outputNames,
-      startedAt: now,
+      dispatchedAt: now,
+      startedAt: this.#clock.now(),
       queueTimeMs: now - oldest,
     };
     this.#running++;
@@ -404,36 +409,42 @@ class Batcher implements DynamicBatcher, RequestOwner {
   }
 
   #succeed(batch: RunningBatch, outputs: Tensor[]): void {
+    const returnedAt = this.#clock.now();
     let shares: Tensor[][];
     try {
       shares = splitOutputs(batch.slices, outputs, batch.outputNames, batch.rows, this.#settings);
     } catch (error) {
-      this.#fail(batch, SidecarError.from(error));
+      this.#fail(batch, SidecarError.from(error), returnedAt);
       return;
     }
+    const splitAt = this.#clock.now();
     for (const [index, slice] of batch.slices.entries()) {
       slice.request.completeChunk(slice.chunkIndex, shares[index] as Tensor[]);
     }
-    this.#ended(batch, true);
+    this.#ended(batch, returnedAt, {
+      inputMs: batch.startedAt - batch.dispatchedAt,
+      inferMs: returnedAt - batch.startedAt,
+      outputMs: splitAt - returnedAt,
+    });
   }
 
   /** Every member of the batch fails with the same error; no other request is touched. */
-  #fail(batch: RunningBatch, error: SidecarError): void {
+  #fail(batch: RunningBatch, error: SidecarError, returnedAt = this.#clock.now()): void {
     this.#rejectAll(batch.slices, error);
-    this.#ended(batch, false);
+    this.#ended(batch, returnedAt, undefined);
   }
 
-  #ended(batch: RunningBatch, ok: boolean): void {
+  /** `phases` only for a batch that succeeded. */
+  #ended(batch: RunningBatch, returnedAt: number, phases: ComputePhases | undefined): void {
     this.#running--;
-    const computeTimeMs = this.#clock.now() - batch.startedAt;
     const requests = batch.slices.length;
-    this.#statistics.recordBatch(batch.rows, requests, computeTimeMs, ok);
+    this.#statistics.recordBatch(batch.rows, requests, phases);
     this.#metrics?.onBatch?.({
       rows: batch.rows,
       requests,
       queueTimeMs: batch.queueTimeMs,
-      computeTimeMs,
-      ok,
+      computeTimeMs: returnedAt - batch.startedAt,
+      ok: phases !== undefined,
     });
     this.#schedulePump();
     this.#settleClose();
