@@ -1,0 +1,19 @@
+export type { PlacementEngine, PlacementEngineOptions } from "./placement-engine.js";
+export { createPlacementEngine } from "./placement-engine.js";
+export { PlacementError, PlacementErrorCode } from "./placement-error.js";
+export type { PlacementEventsOptions } from "./placement-event-stream.js";
+export { PlacementMetric } from "./placement-metrics.js";
+export type {
+  Allocation,
+  GpuShare,
+  PendingRequest,
+  PlacementEvent,
+  PlacementRequest,
+  PlacementResult,
+  PlacementStrategy,
+  Shortfall,
+  SidecarReport,
+  WorkerGpu,
+  WorkerRegistration,
+  WorkerView,
+} from "./placement-types.js";
