@@ -17,3 +17,5 @@ export type {
   WorkerRegistration,
   WorkerView,
 } from "./placement-types.js";
+export type { SidecarLiveView, SidecarLiveViewOptions } from "./sidecar-live-view.js";
+export { createSidecarLiveView } from "./sidecar-live-view.js";
