@@ -26,7 +26,7 @@ export type SidecarLogRecord = Readonly<Record<string, unknown>> & {
 
 /** Where a started sidecar listens, from its `listening` log line (so port 0 works). */
 export interface SpawnedSidecarAddresses {
-  /** The address the TCP listeners bound (`server.host`). */
+  /** The address the HTTP/1.1 listener bound (`server.host` unless `--http-address` is given). */
   readonly host: string;
   /** REST v2 and Connect over HTTP/1.1, e.g. `http://127.0.0.1:8000`; undefined when off. */
   readonly httpUrl: string | undefined;
@@ -114,15 +114,25 @@ function urlHost(host: string): string {
 }
 
 function addressesOf(record: SidecarLogRecord): SpawnedSidecarAddresses {
-  const host = typeof record.host === "string" ? record.host : "127.0.0.1";
-  const url = (port: unknown, path = "") =>
-    typeof port === "number" ? `http://${urlHost(host)}:${port}${path}` : undefined;
+  // Each listener may bind its own address (`--http-address` and friends): `hosts` names them.
+  const hosts = (record.hosts ?? {}) as Readonly<Record<string, unknown>>;
+  const hostOf = (listener: string) => {
+    const host = hosts[listener];
+    return typeof host === "string" ? host : "127.0.0.1";
+  };
+  const host = hostOf("http");
+  const url = (listener: string, path = "") => {
+    const port = record[listener];
+    return typeof port === "number"
+      ? `http://${urlHost(hostOf(listener))}:${port}${path}`
+      : undefined;
+  };
   const socketPath = typeof record.uds === "string" ? record.uds : undefined;
   return {
     host,
-    httpUrl: url(record.http),
-    grpcUrl: url(record.grpc),
-    metricsUrl: url(record.metrics, "/metrics"),
+    httpUrl: url("http"),
+    grpcUrl: url("grpc"),
+    metricsUrl: url("metrics", "/metrics"),
     socketPath,
     unixUrl: socketPath === undefined ? undefined : `unix://${socketPath}`,
   };
