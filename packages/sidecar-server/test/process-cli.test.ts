@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { type SidecarProcess, spawnSidecar } from "./process-harness.js";
@@ -128,4 +129,36 @@ describe("gpu-sidecar CLI", () => {
     await expect(fetch(`http://127.0.0.1:${running.grpc}/`)).rejects.toThrow();
     expect((await http(running.http, "/v2/health/live")).status).toBe(200);
   }, 30_000);
+
+  it("says why it cannot start in one stderr line and exits 1: port in use, missing repository", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const inUse = await run([
+        "serve",
+        "--model-repository",
+        BROKEN_REPO,
+        "--http-port",
+        String(taken),
+        "--grpc-port",
+        "0",
+        "--metrics-port",
+        "false",
+      ]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toBe(
+        `gpu-sidecar: cannot start: cannot listen on 127.0.0.1:${taken} (http_address, http_port): the address is in use; stop the other process or choose another port (0 picks a free one)\n`,
+      );
+    } finally {
+      blocker.close();
+    }
+    const missing = await run(["serve", "--model-repository", "/no/such/repository"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      "gpu-sidecar: cannot start: model repository /no/such/repository does not exist or is not a directory\n",
+    );
+    // The log line says the same, without a stack.
+    expect(missing.stdout).not.toContain("stack");
+  });
 });

@@ -19,6 +19,7 @@ import { createGrpcModelInfer } from "./grpc-model-infer.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
+import { createRequestLog } from "./request-log.js";
 import { createRestRouter } from "./rest-router.js";
 import { answerUnknownMethod } from "./unknown-method.js";
 
@@ -84,11 +85,15 @@ export async function startSidecar(
     batcherMetrics: metrics?.batcherMetrics,
   });
   const { limits, auth: authConfig } = config.server;
+  const requestLog = createRequestLog(logger.child({ component: "requests" }));
   const auth =
     authConfig.bearer_token === undefined ? undefined : createBearerAuth(authConfig.bearer_token);
   const connect = connectNodeAdapter({
     routes(router) {
-      router.service(GRPCInferenceService, createInferenceService({ manager: models, lifecycle }));
+      router.service(
+        GRPCInferenceService,
+        createInferenceService({ manager: models, lifecycle, requestLog }),
+      );
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
@@ -102,7 +107,7 @@ export async function startSidecar(
       lifecycle,
       maxRequestBytes: limits.max_request_bytes,
       auth,
-      logger,
+      requestLog,
     }),
     connect,
     // The plain-gRPC ModelInfer path answers what Connect would, minus the bearer check:
@@ -112,6 +117,7 @@ export async function startSidecar(
         ? createGrpcModelInfer({
             infer: createModelInfer(models),
             readMaxBytes: limits.max_request_bytes,
+            requestLog,
           })
         : undefined,
     metrics: metrics?.handler,
