@@ -14,6 +14,7 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth } from "./bearer-auth.js";
 import { createGrpcModelInfer } from "./grpc-model-infer.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
@@ -29,6 +30,8 @@ import { answerUnknownMethod } from "./unknown-method.js";
  */
 export interface SidecarMetrics {
   readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
+  /** Given the source of every model's load state once the models are known. */
+  observeModels?(source: ModelStateSource): void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -84,6 +87,7 @@ export async function startSidecar(
     logger,
     batcherMetrics: metrics?.batcherMetrics,
   });
+  metrics?.observeModels?.(() => models.loadStates());
   const { limits, auth: authConfig } = config.server;
   const requestLog = createRequestLog(logger.child({ component: "requests" }));
   const auth =
