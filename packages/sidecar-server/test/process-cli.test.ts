@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SidecarProcess, spawnSidecar } from "./process-harness.js";
+import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import { http } from "./server-harness.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -28,12 +28,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run>
   });
 }
 
-let running: SidecarProcess | undefined;
-
-afterEach(() => {
-  running?.kill();
-  running = undefined;
-});
+afterEach(() => stopAllSidecars(1_000));
 
 describe("gpu-sidecar CLI", () => {
   it("documents every serve flag in --help", async () => {
@@ -93,12 +88,13 @@ describe("gpu-sidecar CLI", () => {
   });
 
   it("without it serves the models that loaded and reports the others not ready", async () => {
-    running = await spawnSidecar(["--model-repository", BROKEN_REPO]);
-    expect((await http(running.http, "/v2/health/live")).status).toBe(200);
-    expect((await http(running.http, "/v2/health/ready")).status).toBe(400);
-    expect((await http(running.http, "/v2/models/twin/ready")).status).toBe(200);
-    expect((await http(running.http, "/v2/models/broken/ready")).status).toBe(400);
-    const index = await http(running.http, "/v2/repository/index", { body: "" });
+    const sidecar = spawnSidecar({ modelRepository: BROKEN_REPO });
+    const port = portOfUrl((await sidecar.serving).httpUrl);
+    expect((await http(port, "/v2/health/live")).status).toBe(200);
+    expect((await http(port, "/v2/health/ready")).status).toBe(400);
+    expect((await http(port, "/v2/models/twin/ready")).status).toBe(200);
+    expect((await http(port, "/v2/models/broken/ready")).status).toBe(400);
+    const index = await http(port, "/v2/repository/index", { body: "" });
     expect(index.json()).toEqual([
       {
         name: "broken",
