@@ -65,7 +65,9 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     // An expected failure (a port in use, a missing repository) is said in full by its
     // message; only a bug's stack helps anyone.
     logger.fatal(
-      failure.code === ErrorCode.Internal ? { err: failure, code: failure.code } : { code: failure.code },
+      failure.code === ErrorCode.Internal
+        ? { err: failure, code: failure.code }
+        : { code: failure.code },
       `cannot start: ${failure.message}`,
     );
     // The log may go to a collector; whoever started the process reads stderr.

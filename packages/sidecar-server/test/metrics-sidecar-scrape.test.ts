@@ -93,8 +93,9 @@ describe("metrics of a running sidecar", () => {
     ]);
     expect([state("broken", "loaded"), state("broken", "failed")]).toEqual([0, 1]);
     // The reason is in the repository index.
-    const index = (await http(portOf(sidecar.addresses.http), "/v2/repository/index", { body: "" }))
-      .json() as { name: string; state: string; reason: string }[];
+    const index = (
+      await http(portOf(sidecar.addresses.http), "/v2/repository/index", { body: "" })
+    ).json() as { name: string; state: string; reason: string }[];
     expect(index.find((entry) => entry.name === "broken")).toMatchObject({
       state: "UNAVAILABLE",
       reason: expect.stringContaining("model.onnx"),
@@ -127,13 +128,16 @@ describe("metrics of a running sidecar", () => {
     }
   });
 
-  it.skipIf(!promtool)("passes `promtool check metrics` (Debian's prometheus package)", async () => {
-    const body = (await http(portOf(sidecar.addresses.metrics), "/metrics")).body.toString();
-    expect(body).toContain("gpu_sidecar_request_duration_seconds_bucket");
-    const check = spawnSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
-    expect(check.stdout + check.stderr).toBe("");
-    expect(check.status).toBe(0);
-  });
+  it.skipIf(!promtool)(
+    "passes `promtool check metrics` (Debian's prometheus package)",
+    async () => {
+      const body = (await http(portOf(sidecar.addresses.metrics), "/metrics")).body.toString();
+      expect(body).toContain("gpu_sidecar_request_duration_seconds_bucket");
+      const check = spawnSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
+      expect(check.stdout + check.stderr).toBe("");
+      expect(check.status).toBe(0);
+    },
+  );
 
   it("closes the metrics port and the metrics with the sidecar", async () => {
     const port = portOf(sidecar.addresses.metrics);

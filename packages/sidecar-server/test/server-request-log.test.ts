@@ -37,7 +37,7 @@ describe("createRequestLog", () => {
     const { lines, logger } = capture("info");
     const log = createRequestLog(logger);
     const context = { protocol: "rest", method: "POST /v2/models/m/infer", model: "m" } as const;
-    log.failed(context, new SidecarError(ErrorCode.InvalidArgument, "tensor \"x\": bad"));
+    log.failed(context, new SidecarError(ErrorCode.InvalidArgument, 'tensor "x": bad'));
     log.failed(context, new SidecarError(ErrorCode.ResourceExhausted, "queue full"));
     log.failed(context, new SidecarError(ErrorCode.Internal, "instance crashed"));
     expect(lines.map((line) => [line.level, line.code, line.model, line.reason])).toEqual([

@@ -31,7 +31,9 @@ export type ModelStateSource = () => readonly ModelStateEntry[];
  * alerts on a failed load; the repository index says why. A produced gauge, so that an
  * unloaded model's series go away instead of repeating their last value.
  */
-export function createModelStateProducer(source: () => ModelStateSource | undefined): MetricProducer {
+export function createModelStateProducer(
+  source: () => ModelStateSource | undefined,
+): MetricProducer {
   return {
     async collect(): Promise<CollectionResult> {
       const entries = source()?.() ?? [];

@@ -93,7 +93,8 @@ const FIGURES: readonly Figure[] = [
   },
   {
     name: "nodejs_external_memory_bytes",
-    description: "Memory of C++ objects bound to JavaScript ones (tensor buffers among them), in bytes.",
+    description:
+      "Memory of C++ objects bound to JavaScript ones (tensor buffers among them), in bytes.",
     unit: "By",
     kind: "gauge",
     read: ({ memory }) => memory.external,

@@ -11,8 +11,8 @@ import { createMetricsHandler } from "./metrics-handler.js";
 import { createModelHistogramProducer } from "./model-histograms.js";
 import { observeModelVersions } from "./model-observables.js";
 import { createModelStateProducer, type ModelStateSource } from "./model-state-gauge.js";
-import { createProcessMetrics } from "./process-metrics.js";
 import { createModelVersionRegistry } from "./model-version-registry.js";
+import { createProcessMetrics } from "./process-metrics.js";
 
 export interface SidecarMetricsOptions {
   readonly logger: Logger;

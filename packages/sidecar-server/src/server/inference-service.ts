@@ -10,10 +10,10 @@ import {
 import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
-import type { ModelManager } from "./model-manager.js";
-import type { RequestLog, RequestLogContext } from "./request-log.js";
 import { configMessage } from "./model-config-view.js";
+import type { ModelManager } from "./model-manager.js";
 import { metadataMessage, statisticsMessage } from "./model-views.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 
 type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema>;
@@ -26,7 +26,12 @@ export interface InferenceServiceOptions {
 
 /** The model a request message names, whichever field names it. */
 function grpcContext(method: string, request: unknown): RequestLogContext {
-  const message = request as { modelName?: string; modelVersion?: string; name?: string; version?: string };
+  const message = request as {
+    modelName?: string;
+    modelVersion?: string;
+    name?: string;
+    version?: string;
+  };
   return {
     protocol: "grpc",
     method,
@@ -116,7 +121,9 @@ export function createInferenceService(
   return {
     serverLive: unary("ServerLive", () => ({ live: lifecycle.live })),
     serverReady: unary("ServerReady", () => ({ ready: lifecycle.ready })),
-    modelReady: unary("ModelReady", (request) => ({ ready: manager.isReady(request.name, request.version) })),
+    modelReady: unary("ModelReady", (request) => ({
+      ready: manager.isReady(request.name, request.version),
+    })),
     serverMetadata: unary("ServerMetadata", () => ({
       name: SERVER_NAME,
       version: SERVER_VERSION,

@@ -9,8 +9,8 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";
-import type { ModelManager } from "./model-manager.js";
 import { configJson } from "./model-config-view.js";
+import type { ModelManager } from "./model-manager.js";
 import { metadataJson, statisticsJson } from "./model-views.js";
 import type { RequestLog, RequestLogContext } from "./request-log.js";
 import { readRequestBody } from "./rest-body.js";

@@ -134,6 +134,8 @@ export async function startSidecar(
       grpc: addresses.grpc?.port,
       metrics: addresses.metrics?.port,
       uds: addresses.uds,
+      host: config.server.host,
+      // Each listener's own address (`http_address` and friends), where it differs or not.
       hosts: {
         http: addresses.http?.host,
         grpc: addresses.grpc?.host,
