@@ -9,6 +9,8 @@ import {
   ModelInferRequestSchema,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { toConnectError } from "./error-status.js";
 import type { RequestLog, RequestLogContext } from "./request-log.js";
 
@@ -19,6 +21,8 @@ export type ModelInferFunction = (
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  /** The caller's trace, while tracing (see tracing/trace-parent.ts). */
+  trace: Context | undefined,
 ) => Promise<ModelInferResponseInit>;
 
 /** Takes an HTTP/2 stream and answers it, or returns false to leave it to Connect. */
@@ -191,7 +195,12 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
       request = decoded;
       let result: Promise<ModelInferResponseInit>;
       try {
-        result = infer(decoded, timeoutMs, controller.signal);
+        result = infer(
+          decoded,
+          timeoutMs,
+          controller.signal,
+          traceParentOf((name) => headers[name]),
+        );
       } catch (error) {
         result = Promise.reject(error);
       }

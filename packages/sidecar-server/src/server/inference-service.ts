@@ -7,6 +7,7 @@ import {
   type ModelStreamInferResponseSchema,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
@@ -45,11 +46,11 @@ function grpcContext(method: string, request: unknown): RequestLogContext {
  * queue is full (or that is draining) refuses before the request is decoded into tensors.
  */
 export function createModelInfer(manager: ModelManager): ModelInferFunction {
-  return async (request, deadlineMs, signal) => {
+  return async (request, deadlineMs, signal, trace) => {
     const served = manager.acquire(request.modelName, request.modelVersion);
     const refused = served.admissionError();
     if (refused !== undefined) throw refused;
-    const outputs = await served.infer(decodeInferRequest(request, deadlineMs, signal));
+    const outputs = await served.infer(decodeInferRequest(request, deadlineMs, signal, trace));
     return encodeInferResponse(served, request.id, outputs);
   };
 }
@@ -82,7 +83,8 @@ export function createInferenceService(
   }
 
   function infer(request: ModelInferRequest, context: HandlerContext) {
-    return modelInfer(request, context.timeoutMs(), context.signal);
+    const trace = traceParentOf((name) => context.requestHeader.get(name));
+    return modelInfer(request, context.timeoutMs(), context.signal, trace);
   }
 
   /** A stream request's answer; a failure answers that request alone, the stream goes on. */

@@ -7,6 +7,7 @@ import {
   LifecycleState,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";
 import { configJson } from "./model-config-view.js";
@@ -137,7 +138,12 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     // A full queue refuses before the JSON tensors are decoded.
     const refused = served.admissionError();
     if (refused !== undefined) throw refused;
-    const decoded = decodeRestInferRequest(read.body, headerLengthOf(request), abort.signal);
+    const decoded = decodeRestInferRequest(
+      read.body,
+      headerLengthOf(request),
+      abort.signal,
+      traceParentOf((header) => request.headers[header]),
+    );
     const outputs = await served.infer(decoded.submission);
     const encoded = encodeRestInferResponse(served, decoded, outputs);
     return {
