@@ -15,6 +15,7 @@ import {
   type InferenceSubmission,
 } from "../batching/dynamic-batcher.js";
 import { createExecutorPool, type ExecutorPool } from "../executor/executor-pool.js";
+import { inRequestSpan } from "../tracing/request-span.js";
 
 /** Triton's platform names, so Triton tooling reading ModelMetadata recognizes the backend. */
 const PLATFORMS = { onnx: "onnxruntime_onnx", mock: "mock" } as const;
@@ -29,6 +30,7 @@ export interface ServedVersion {
   readonly signature: ModelSignature;
   /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
   readonly lastInferenceMs: number;
+  /** `submission.trace` is the caller's trace context here; the version adds its request span. */
   infer(submission: InferenceSubmission): Promise<Tensor[]>;
   /**
    * The refusal `infer` would give any request now (draining, queue full), counted as a
@@ -128,7 +130,12 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
       return lastInferenceMs;
     },
     async infer(submission) {
-      const outputs = await batcher.submit(submission);
+      const outputs =
+        submission.trace === undefined
+          ? await batcher.submit(submission)
+          : await inRequestSpan(submission.trace, model.name, version.version, (trace) =>
+              batcher.submit({ ...submission, trace }),
+            );
       lastInferenceMs = Date.now();
       return outputs;
     },
