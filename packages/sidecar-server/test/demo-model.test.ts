@@ -83,7 +83,7 @@ describe("demo fraud model", () => {
     expect(config).toMatchObject({
       backend: "onnx",
       max_batch_size: 64,
-      instances: 1,
+      instance_group: [{ kind: "cpu", count: 1 }],
       execution_providers: ["cpu"],
       dynamic_batching: { max_queue_delay_us: 0 },
     });

@@ -14,6 +14,8 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import type { InstanceBatchEvent } from "../executor/executor-pool.js";
+import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
 import { createBearerAuth } from "./bearer-auth.js";
 import { createGrpcModelInfer } from "./grpc-model-infer.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
@@ -27,6 +29,11 @@ import { createRestRouter } from "./rest-router.js";
  */
 export interface SidecarMetrics {
   readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
+  /** The hook told about each batch an instance of `model` `version` ran, with its device. */
+  readonly instanceMetrics?: (
+    model: string,
+    version: string,
+  ) => (event: InstanceBatchEvent) => void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -37,6 +44,13 @@ export interface SidecarOptions {
   /** By default a pino logger at the config's `log.level`. */
   readonly logger?: Logger;
   readonly metrics?: SidecarMetrics;
+  /**
+   * The node's GPUs; by default `nvidia-smi` at `metrics.nvidia_smi_path`, filtered by the
+   * process's `CUDA_VISIBLE_DEVICES`.
+   */
+  readonly gpus?: GpuInventory;
+  /** By default `process.env.CUDA_VISIBLE_DEVICES`. */
+  readonly cudaVisibleDevices?: string | undefined;
 }
 
 /** A running sidecar. */
@@ -73,6 +87,8 @@ export async function startSidecar(
 ): Promise<Sidecar> {
   const logger = options.logger ?? pino({ name: "gpu-sidecar", level: config.log.level });
   const { metrics } = options;
+  const cudaVisibleDevices =
+    "cudaVisibleDevices" in options ? options.cudaVisibleDevices : process.env.CUDA_VISIBLE_DEVICES;
   const repository = await loadModelRepository(config.model_repository);
   const lifecycle = createLifecycle({ models: [] });
   const models = createModelManager({
@@ -81,6 +97,11 @@ export async function startSidecar(
     lifecycle,
     logger,
     batcherMetrics: metrics?.batcherMetrics,
+    instanceMetrics: metrics?.instanceMetrics,
+    gpus:
+      options.gpus ??
+      createGpuInventory({ nvidiaSmiPath: config.metrics.nvidia_smi_path, cudaVisibleDevices }),
+    cudaVisibleDevices,
   });
   const { limits, auth: authConfig } = config.server;
   const auth =
