@@ -13,7 +13,7 @@ import {
   parseSamples,
   serveMetrics,
 } from "./fixtures/metrics/metrics-harness.js";
-import { PACKAGE_MODELS, portOf, postJson, tempDir } from "./server-harness.js";
+import { http, PACKAGE_MODELS, portOf, postJson, tempDir } from "./server-harness.js";
 
 const built = new URL("../dist/index.js", import.meta.url).href;
 const { startSidecar, createSidecarMetrics } = (await import(built)) as typeof ServerModule;
@@ -101,6 +101,16 @@ describe("a sidecar serving every GPU of its node", () => {
     expect(records.some((record) => /model "broken" failed to load/.test(String(record.msg)))).toBe(
       true,
     );
+  });
+
+  it("reports the instance group in Triton's ModelConfig", async () => {
+    const port = portOf(sidecar.addresses.http);
+    const config = (await http(port, "/v2/models/scores/config")).json() as {
+      instance_group: unknown;
+    };
+    expect(config.instance_group).toEqual([
+      { name: "scores_0", kind: "KIND_GPU", count: 2, gpus: [0, 1] },
+    ]);
   });
 
   it("labels each instance's work with the GPU it ran on, beside that GPU's gauges", async () => {
