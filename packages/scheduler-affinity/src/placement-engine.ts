@@ -60,6 +60,12 @@ export interface PlacementEngine {
    * model it needs.
    */
   allocate(request: PlacementRequest): PlacementResult;
+  /**
+   * Whether `request` could be placed on this worker now, without placing it: undefined when
+   * it could, else the reason it cannot (lost, not serving, model not READY, short of what).
+   * The kube-scheduler extender's filter asks this for each node.
+   */
+  refusal(request: PlacementRequest, workerId: string): string | undefined;
   /** Frees an allocation, or withdraws a pending request. */
   release(requestId: string): void;
   /** Applies the grace deadlines that have passed; a live view calls it on a timer. */
@@ -420,6 +426,8 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
       })),
       allocations: [...worker.allocations],
       queueDepth: worker.queueDepth,
+      models: Object.fromEntries(worker.models),
+      utilization: worker.utilization(),
     };
   }
 
@@ -510,6 +518,27 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
         return { placed: true, allocation };
       }
       return { placed: false, reason: hold(normalized, undefined) };
+    },
+
+    refusal(request, workerId) {
+      assertOpen("refusal");
+      expire();
+      const worker = workerOf("refusal", workerId);
+      const normalized = normalize(request);
+      if (worker.blocked)
+        return `sidecar ${worker.registration.sidecar} was lost (gone past the grace period)`;
+      if (worker.status !== "serving") {
+        return `sidecar ${worker.registration.sidecar} is ${worker.status}`;
+      }
+      const notReady = normalized.models.filter((model) => worker.models.get(model) !== true);
+      if (notReady.length > 0) {
+        const served = [...worker.models].filter(([, ready]) => ready).map(([model]) => model);
+        return `model ${notReady.join(", ")} is not READY on sidecar ${worker.registration.sidecar} (READY: ${served.join(", ") || "none"})`;
+      }
+      const need = needOn(normalized, worker);
+      if (worker.fit(need, strategy) !== undefined) return undefined;
+      const gpuFree = worker.deviceFree.map((free) => free.getExtendedResource(gpuResource));
+      return `not enough free resources for ${need.profile.toString()}: free ${worker.free.toString()}, free GPU shares [${gpuFree.join(", ")}]`;
     },
 
     release(requestId) {
