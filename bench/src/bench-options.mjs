@@ -1,13 +1,20 @@
 import { parseArgs } from "node:util";
 
-export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n]
+export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n] [--suites models,placement]
 
   --quick         everything tiny, for CI: 0.5 s per contender, workers 1,2, the small model and a
                   reduced large model, 1 round (explicit flags still win)
   --duration s    measured seconds of each contender run (default 3)
   --workers list  worker process counts to sweep (default 1,2,4)
   --models list   small (the bundled fraud MLP), large (~100 MB MLP) (default small,large)
-  --rounds n      rounds; every figure is the median over them (default 3)`;
+  --rounds n      rounds; every figure is the median over them (default 3)
+  --suites list   models (sidecar vs embedded vs ceiling), placement (the placement engine on
+                  simulated workers: 1,000 × 8 GPUs and 10,000 requests, --quick 100 and 1,000)
+                  (default models,placement)`;
+
+export const SUITE_NAMES = /** @type {const} */ (["models", "placement"]);
+
+/** @typedef {(typeof SUITE_NAMES)[number]} SuiteName */
 
 export const MODEL_NAMES = /** @type {const} */ (["small", "large"]);
 
@@ -20,6 +27,7 @@ export const MODEL_NAMES = /** @type {const} */ (["small", "large"]);
  * @property {number[]} workers Worker process counts, ascending.
  * @property {ModelName[]} models
  * @property {number} rounds
+ * @property {SuiteName[]} suites
  */
 
 const FULL = { durationS: 3, workers: [1, 2, 4], rounds: 3 };
@@ -69,6 +77,19 @@ function parseModels(text) {
   return MODEL_NAMES.filter((name) => names.includes(name));
 }
 
+/** @param {string} text @returns {SuiteName[]} */
+function parseSuites(text) {
+  const names = text.split(",").map((part) => part.trim());
+  for (const name of names) {
+    if (!SUITE_NAMES.includes(/** @type {SuiteName} */ (name))) {
+      throw new UsageError(
+        `--suites names ${JSON.stringify(name)}, expected some of ${SUITE_NAMES.join(", ")}`,
+      );
+    }
+  }
+  return SUITE_NAMES.filter((name) => names.includes(name));
+}
+
 /**
  * Reads the command line; `undefined` when `--help` asked for the usage.
  * @param {string[]} argv Arguments after the script name.
@@ -85,6 +106,7 @@ export function parseBenchOptions(argv) {
         workers: { type: "string" },
         models: { type: "string" },
         rounds: { type: "string" },
+        suites: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -107,5 +129,6 @@ export function parseBenchOptions(argv) {
     models: values.models === undefined ? [...MODEL_NAMES] : parseModels(values.models),
     rounds:
       values.rounds === undefined ? defaults.rounds : positiveInteger("--rounds", values.rounds),
+    suites: values.suites === undefined ? [...SUITE_NAMES] : parseSuites(values.suites),
   };
 }

@@ -5,6 +5,9 @@ import type { GpuShare, PlacementStrategy, WorkerRegistration } from "./placemen
 
 const EPSILON = 1e-9;
 
+/** GPU-only profiles of the shares seen, by their decimal text (bounded). */
+const shareProfiles = new Map<string, ResourceProfile>();
+
 /** A profile with its GPU mapping, resolved once per request (or per worker for UNKNOWN). */
 export interface ResolvedNeed {
   readonly profile: ResourceProfile;
@@ -27,7 +30,8 @@ export function resolveNeed(
 /**
  * One worker's accounting. The exact state is layer 1's profiles (the worker's free profile and
  * one GPU-only profile per device); numbers mirror them only to skip, in a few nanoseconds,
- * workers that cannot fit. A worker that passes the pre-check is then tested exactly.
+ * workers that cannot fit and to rank the others. A worker that passes the pre-check is then
+ * tested exactly.
  */
 export class WorkerCapacity {
   readonly registration: WorkerRegistration;
@@ -45,12 +49,18 @@ export class WorkerCapacity {
   readonly deviceFree: ResourceProfile[];
   readonly deviceFreeApprox: Float64Array;
   wholeFreeDevices: number;
+  /** The largest free share of one device. */
+  maxDeviceFreeApprox: number;
   cpuFreeApprox: number;
   memoryFreeApprox: number;
+  /** The largest used fraction of CPU, memory or GPUs (0 to 1): what `spread` minimizes. */
+  utilization = 0;
   readonly #cpuTotal: number;
   readonly #memoryTotal: number;
   readonly #gpuResource: string;
   readonly #oneGpu: ResourceProfile;
+  /** Device positions by GPU index. */
+  readonly #positions: Map<number, number>;
 
   constructor(
     registration: WorkerRegistration,
@@ -62,11 +72,13 @@ export class WorkerCapacity {
     this.order = order;
     this.defaultSlot = defaultSlot;
     this.#gpuResource = gpuResource;
-    this.#oneGpu = gpuProfile(gpuResource, "1");
+    this.#oneGpu = this.#shareProfile("1");
     this.free = registration.total;
     this.deviceFree = registration.gpus.map(() => this.#oneGpu);
     this.deviceFreeApprox = new Float64Array(registration.gpus.length).fill(1);
     this.wholeFreeDevices = registration.gpus.length;
+    this.maxDeviceFreeApprox = registration.gpus.length > 0 ? 1 : 0;
+    this.#positions = new Map(registration.gpus.map((gpu, position) => [gpu.index, position]));
     this.#cpuTotal = Number(registration.total.getCpuCores());
     this.#memoryTotal = Number(registration.total.getTotalMemory());
     this.cpuFreeApprox = this.#cpuTotal;
@@ -87,26 +99,7 @@ export class WorkerCapacity {
     if (this.cpuFreeApprox + EPSILON < need.cpuApprox) return false;
     const { gpu } = need;
     if (gpu.whole > 0) return this.wholeFreeDevices >= gpu.whole;
-    if (gpu.share === undefined) return true;
-    const approx = this.deviceFreeApprox;
-    for (let i = 0; i < approx.length; i++) {
-      if ((approx[i] as number) + EPSILON >= gpu.shareApprox) return true;
-    }
-    return false;
-  }
-
-  /** Least utilization first: the largest used fraction of CPU, memory or GPUs (0 to 1). */
-  utilization(): number {
-    let used = 0;
-    if (this.#cpuTotal > 0) used = 1 - this.cpuFreeApprox / this.#cpuTotal;
-    if (this.#memoryTotal > 0) used = Math.max(used, 1 - this.memoryFreeApprox / this.#memoryTotal);
-    const devices = this.deviceFreeApprox.length;
-    if (devices > 0) {
-      let free = 0;
-      for (let i = 0; i < devices; i++) free += this.deviceFreeApprox[i] as number;
-      used = Math.max(used, 1 - free / devices);
-    }
-    return used;
+    return gpu.share === undefined || this.maxDeviceFreeApprox + EPSILON >= gpu.shareApprox;
   }
 
   /**
@@ -117,43 +110,41 @@ export class WorkerCapacity {
   fit(need: ResolvedNeed, strategy: PlacementStrategy): GpuShare[] | undefined {
     if (!this.free.allFieldsNoLessThan(need.profile)) return undefined;
     const { gpu } = need;
-    const gpus = this.registration.gpus;
+    const devices = this.deviceFree.length;
     if (gpu.whole > 0) {
       const chosen: GpuShare[] = [];
-      for (let i = 0; i < gpus.length && chosen.length < gpu.whole; i++) {
-        if (this.deviceFree[i]?.equals(this.#oneGpu) === true) chosen.push(this.#share(i, "1"));
+      for (let i = 0; i < devices && chosen.length < gpu.whole; i++) {
+        if ((this.deviceFree[i] as ResourceProfile).equals(this.#oneGpu)) {
+          chosen.push(this.#share(i, "1"));
+        }
       }
       return chosen.length === gpu.whole ? chosen : undefined;
     }
     if (gpu.share === undefined) return [];
-    let best = -1;
-    for (let i = 0; i < gpus.length; i++) {
-      if (!(this.deviceFree[i] as ResourceProfile).allFieldsNoLessThan(gpu.share)) continue;
-      if (strategy === "pack") {
-        best = i;
-        break;
-      }
-      if (
-        best < 0 ||
-        (this.deviceFreeApprox[i] as number) > (this.deviceFreeApprox[best] as number)
-      ) {
-        best = i;
+    const approx = this.deviceFreeApprox;
+    // Devices in the strategy's order of preference by their mirrored free share; the first the
+    // exact test accepts wins, so the mirror's rounding can never over-allocate.
+    const order: number[] = [];
+    for (let i = 0; i < devices; i++) {
+      if ((approx[i] as number) + EPSILON >= gpu.shareApprox) order.push(i);
+    }
+    if (strategy !== "pack") {
+      order.sort((a, b) => (approx[b] as number) - (approx[a] as number) || a - b);
+    }
+    for (const i of order) {
+      if ((this.deviceFree[i] as ResourceProfile).allFieldsNoLessThan(gpu.share)) {
+        return [this.#share(i, gpu.share.getExtendedResource(this.#gpuResource))];
       }
     }
-    return best < 0
-      ? undefined
-      : [this.#share(best, gpu.share.getExtendedResource(this.#gpuResource))];
+    return undefined;
   }
 
   take(profile: ResourceProfile, shares: readonly GpuShare[]): void {
     this.free = this.free.subtract(profile);
     for (const share of shares) {
-      this.#setDevice(
-        share,
-        (this.deviceFree[this.#position(share)] as ResourceProfile).subtract(
-          gpuProfile(this.#gpuResource, share.share),
-        ),
-      );
+      const position = this.#positions.get(share.index) as number;
+      const device = this.deviceFree[position] as ResourceProfile;
+      this.#setDevice(position, device.subtract(this.#shareProfile(share.share)));
     }
     this.#mirror();
   }
@@ -161,22 +152,24 @@ export class WorkerCapacity {
   give(profile: ResourceProfile, shares: readonly GpuShare[]): void {
     this.free = this.free.merge(profile);
     for (const share of shares) {
-      this.#setDevice(
-        share,
-        (this.deviceFree[this.#position(share)] as ResourceProfile).merge(
-          gpuProfile(this.#gpuResource, share.share),
-        ),
-      );
+      const position = this.#positions.get(share.index) as number;
+      const device = this.deviceFree[position] as ResourceProfile;
+      this.#setDevice(position, device.merge(this.#shareProfile(share.share)));
     }
     this.#mirror();
   }
 
-  #position(share: GpuShare): number {
-    return this.registration.gpus.findIndex((gpu) => gpu.index === share.index);
+  #shareProfile(amount: string): ResourceProfile {
+    const key = `${this.#gpuResource}=${amount}`;
+    let profile = shareProfiles.get(key);
+    if (profile === undefined) {
+      profile = gpuProfile(this.#gpuResource, amount);
+      if (shareProfiles.size < 1024) shareProfiles.set(key, profile);
+    }
+    return profile;
   }
 
-  #setDevice(share: GpuShare, free: ResourceProfile): void {
-    const position = this.#position(share);
+  #setDevice(position: number, free: ResourceProfile): void {
     this.deviceFree[position] = free;
     this.deviceFreeApprox[position] = Number(free.getExtendedResource(this.#gpuResource));
   }
@@ -185,8 +178,22 @@ export class WorkerCapacity {
     this.cpuFreeApprox = Number(this.free.getCpuCores());
     this.memoryFreeApprox = Number(this.free.getTotalMemory());
     let whole = 0;
-    for (const free of this.deviceFree) if (free.equals(this.#oneGpu)) whole++;
+    let free = 0;
+    let maxFree = 0;
+    const devices = this.deviceFree.length;
+    for (let i = 0; i < devices; i++) {
+      const device = this.deviceFreeApprox[i] as number;
+      free += device;
+      if (device > maxFree) maxFree = device;
+      if (device === 1 && (this.deviceFree[i] as ResourceProfile).equals(this.#oneGpu)) whole++;
+    }
     this.wholeFreeDevices = whole;
+    this.maxDeviceFreeApprox = maxFree;
+    let used = 0;
+    if (this.#cpuTotal > 0) used = 1 - this.cpuFreeApprox / this.#cpuTotal;
+    if (this.#memoryTotal > 0) used = Math.max(used, 1 - this.memoryFreeApprox / this.#memoryTotal);
+    if (devices > 0) used = Math.max(used, 1 - free / devices);
+    this.utilization = used;
   }
 
   #share(position: number, share: string): GpuShare {
