@@ -16,9 +16,10 @@ const STRATEGIES = /** @type {const} */ (["pack", "spread", "least-queue"]);
  * @property {number} share
  * @property {number} placed
  * @property {number} pending
- * @property {{ p50: number, p99: number, mean: number, max: number }} decisionUs
+ * @property {{ p50: number, p99: number, mean: number, max: number }} decisionUs Wall time.
+ * @property {{ p50: number, p99: number }} decisionCpuUs The process's CPU time.
  * @property {{ mean: number, min: number, max: number, std: number, maxAboveMeanInShares: number }} gpuUsed
- * @property {{ workersLost: number, allocationsAffected: number, replaceMs: number, stillPending: number, allocationsOnDeadSidecars: number }} loss
+ * @property {{ workersLost: number, allocationsAffected: number, replaceMs: number, replaceCpuMs: number, stillPending: number, allocationsOnDeadSidecars: number }} loss
  * @property {number} heapBytes
  */
 
@@ -31,13 +32,13 @@ export function placementMarkdown(figures) {
   if (first === undefined) return "";
   const rows = figures.map(
     (f) =>
-      `| ${f.strategy} | ${fixed(f.decisionUs.p50, 1)} | ${fixed(f.decisionUs.p99, 1)} | ${fixed(f.decisionUs.mean, 1)} | ${f.loss.allocationsAffected} | ${fixed(f.loss.replaceMs, 1)} | ${f.loss.stillPending} | ${f.loss.allocationsOnDeadSidecars} | ${fixed(f.gpuUsed.mean, 4)} / ${fixed(f.gpuUsed.max, 2)} / ${fixed(f.gpuUsed.std, 3)} | ${fixed(f.gpuUsed.maxAboveMeanInShares, 2)} | ${fixed(f.heapBytes / 2 ** 20, 1)} |`,
+      `| ${f.strategy} | ${fixed(f.decisionUs.p50, 1)} / ${fixed(f.decisionCpuUs.p50, 0)} | ${fixed(f.decisionUs.p99, 1)} / ${fixed(f.decisionCpuUs.p99, 0)} | ${fixed(f.decisionUs.mean, 1)} | ${f.loss.allocationsAffected} | ${fixed(f.loss.replaceMs, 1)} / ${fixed(f.loss.replaceCpuMs, 1)} | ${f.loss.stillPending} | ${f.loss.allocationsOnDeadSidecars} | ${fixed(f.gpuUsed.mean, 4)} / ${fixed(f.gpuUsed.max, 2)} / ${fixed(f.gpuUsed.std, 3)} | ${fixed(f.gpuUsed.maxAboveMeanInShares, 2)} | ${fixed(f.heapBytes / 2 ** 20, 1)} |`,
   );
   return [
     `## Placement: ${first.workers} simulated workers × ${first.gpus / first.workers} GPUs, ${first.requests} requests of ${first.share} GPU, then ${first.loss.workersLost} sidecars lost`,
     "",
-    "| strategy | decision p50 µs | p99 µs | mean µs | re-placed | time to re-place all, ms | left pending | on dead sidecars | GPU used mean / max / std | max above mean, in shares | heap MiB |",
-    "| -------- | --------------: | -----: | ------: | --------: | -----------------------: | -----------: | ---------------: | ------------------------- | ------------------------: | -------: |",
+    "| strategy | decision p50 µs, wall / CPU | p99 µs, wall / CPU | mean µs (wall) | re-placed | time to re-place all, ms, wall / CPU | left pending | on dead sidecars | GPU used mean / max / std | max above mean, in shares | heap MiB |",
+    "| -------- | --------------------------: | ----------------: | -------------: | --------: | ----------------------------------: | -----------: | ---------------: | ------------------------- | ------------------------: | -------: |",
     ...rows,
     "",
   ].join("\n");
@@ -70,7 +71,7 @@ export function runPlacementBench({ quick, log }) {
     );
     const result = /** @type {PlacementFigures} */ (JSON.parse(output));
     log(
-      `placement ${strategy}: decision p50 ${fixed(result.decisionUs.p50, 1)} µs, p99 ${fixed(result.decisionUs.p99, 1)} µs; re-placed ${result.loss.allocationsAffected} in ${fixed(result.loss.replaceMs, 1)} ms; GPU used max ${fixed(result.gpuUsed.max, 2)} (mean ${fixed(result.gpuUsed.mean, 4)})`,
+      `placement ${strategy}: decision p50 ${fixed(result.decisionUs.p50, 1)} µs, p99 ${fixed(result.decisionUs.p99, 1)} µs (CPU ${fixed(result.decisionCpuUs.p50, 0)} / ${fixed(result.decisionCpuUs.p99, 0)} µs); re-placed ${result.loss.allocationsAffected} in ${fixed(result.loss.replaceMs, 1)} ms (CPU ${fixed(result.loss.replaceCpuMs, 1)} ms); GPU used max ${fixed(result.gpuUsed.max, 2)} (mean ${fixed(result.gpuUsed.mean, 4)})`,
     );
     return result;
   });

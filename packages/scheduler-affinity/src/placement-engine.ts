@@ -19,7 +19,12 @@ import type {
   WorkerView,
 } from "./placement-types.js";
 import { checkRegistration, missingResource } from "./registration-checks.js";
-import { type ResolvedNeed, resolveNeed, WorkerCapacity } from "./worker-capacity.js";
+import {
+  type ResolvedNeed,
+  resolveNeed,
+  WorkerCapacity,
+  type WorkerFit,
+} from "./worker-capacity.js";
 
 /** Options of `createPlacementEngine`. */
 export interface PlacementEngineOptions {
@@ -94,6 +99,8 @@ interface NormalizedRequest {
 interface Placed {
   readonly request: NormalizedRequest;
   readonly allocation: Allocation;
+  /** What the allocation holds, resolved (the worker's default slot for UNKNOWN). */
+  readonly need: ResolvedNeed;
 }
 
 interface Waiting {
@@ -180,9 +187,6 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
    * allocations change it, so a decision takes the first worker that fits, usually the first.
    */
   const byUtilization: WorkerCapacity[] = [];
-  /** The utilization each worker is sorted under in `byUtilization`. */
-  const rankedAt = new Map<WorkerCapacity, number>();
-
   /** The first position whose worker ranks at or after (utilization, order). */
   function lowerBound(utilization: number, order: number): number {
     let low = 0;
@@ -190,7 +194,7 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
     while (low < high) {
       const middle = (low + high) >> 1;
       const other = byUtilization[middle] as WorkerCapacity;
-      const at = rankedAt.get(other) as number;
+      const at = other.rankedUtilization as number;
       if (at < utilization || (at === utilization && other.order < order)) low = middle + 1;
       else high = middle;
     }
@@ -198,17 +202,17 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
   }
 
   function unrank(worker: WorkerCapacity): void {
-    const at = rankedAt.get(worker);
+    const at = worker.rankedUtilization;
     if (at === undefined) return;
     byUtilization.splice(lowerBound(at, worker.order), 1);
-    rankedAt.delete(worker);
+    worker.rankedUtilization = undefined;
   }
 
   function rank(worker: WorkerCapacity): void {
     if (strategy !== "spread") return;
     unrank(worker);
     byUtilization.splice(lowerBound(worker.utilization, worker.order), 0, worker);
-    rankedAt.set(worker, worker.utilization);
+    worker.rankedUtilization = worker.utilization;
   }
 
   /** The chosen worker and its GPU shares, or undefined when nothing live fits. */
@@ -260,26 +264,32 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
     return better(a.worker, b.worker) ? a.allocation : b.allocation;
   }
 
+  /** The fit each candidate allocation was computed from, for `commit` to keep. */
+  const fits = new WeakMap<Allocation, WorkerFit>();
+
   function tryOn(worker: WorkerCapacity, request: NormalizedRequest): Allocation | undefined {
     const need = needOn(request, worker);
-    const gpus = worker.fit(need, strategy);
-    if (gpus === undefined) return undefined;
-    return {
+    const fit = worker.fit(need, strategy);
+    if (fit === undefined) return undefined;
+    const allocation: Allocation = {
       requestId: request.request.id,
       workerId: worker.registration.id,
       sidecar: worker.registration.sidecar,
       profile: need.profile,
-      gpus,
+      gpus: fit.gpus,
       models: request.models,
     };
+    fits.set(allocation, fit);
+    return allocation;
   }
 
   function commit(request: NormalizedRequest, allocation: Allocation): void {
     const worker = workers.get(allocation.workerId) as WorkerCapacity;
-    worker.take(allocation.profile, allocation.gpus);
-    rank(worker);
+    const need = needOn(request, worker);
     worker.allocations.add(allocation.requestId);
-    placed.set(allocation.requestId, { request, allocation });
+    worker.take(need, fits.get(allocation) as WorkerFit);
+    rank(worker);
+    placed.set(allocation.requestId, { request, allocation, need });
     metric.allocations.add(1);
   }
 
@@ -345,9 +355,9 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
 
   function free(entry: Placed): void {
     const worker = workers.get(entry.allocation.workerId) as WorkerCapacity;
-    worker.give(entry.allocation.profile, entry.allocation.gpus);
-    rank(worker);
     worker.allocations.delete(entry.allocation.requestId);
+    worker.give(entry.need, entry.allocation.gpus);
+    rank(worker);
     placed.delete(entry.allocation.requestId);
     metric.allocations.add(-1);
   }

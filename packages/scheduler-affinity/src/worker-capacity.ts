@@ -1,18 +1,41 @@
 import type { EndpointStatus } from "@gpu-sidecar/async-inference";
-import type { ResourceProfile } from "@gpu-sidecar/resource-profile";
+import { ResourceProfile } from "@gpu-sidecar/resource-profile";
 import { type GpuNeed, gpuNeedOf, gpuProfile } from "./gpu-need.js";
 import type { GpuShare, PlacementStrategy, WorkerRegistration } from "./placement-types.js";
 
-const EPSILON = 1e-9;
+/**
+ * Slack of the pre-check. The mirrors are updated by float arithmetic, so they drift from the
+ * exact amounts by far less than this; the pre-check only ever lets a worker through to the
+ * exact test, never refuses one that fits.
+ */
+const EPSILON = 1e-6;
 
-/** GPU-only profiles of the shares seen, by their decimal text (bounded). */
-const shareProfiles = new Map<string, ResourceProfile>();
+/** How a worker would hold a need: its free profile after, its GPU shares, its devices after. */
+export interface WorkerFit {
+  readonly free: ResourceProfile;
+  readonly gpus: GpuShare[];
+  readonly devices: [position: number, free: ResourceProfile][];
+}
+
+/** `a - b`, or undefined where `b` does not fit in `a` (layer 1's exact check). */
+function subtractOrUndefined(a: ResourceProfile, b: ResourceProfile): ResourceProfile | undefined {
+  try {
+    return a.subtract(b);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resolved needs by profile: requests usually share a few profile objects. */
+const resolved = new WeakMap<ResourceProfile, ResolvedNeed>();
 
 /** A profile with its GPU mapping, resolved once per request (or per worker for UNKNOWN). */
 export interface ResolvedNeed {
   readonly profile: ResourceProfile;
   readonly gpu: GpuNeed;
   readonly cpuApprox: number;
+  readonly memoryApprox: number;
+  readonly gpuResource: string;
 }
 
 export function resolveNeed(
@@ -20,11 +43,17 @@ export function resolveNeed(
   gpuResource: string,
   what: string,
 ): ResolvedNeed {
-  return {
+  const known = resolved.get(profile);
+  if (known !== undefined && known.gpuResource === gpuResource) return known;
+  const need = {
     profile,
     gpu: gpuNeedOf(profile, gpuResource, what),
     cpuApprox: Number(profile.getCpuCores()),
+    memoryApprox: Number(profile.getTotalMemory()),
+    gpuResource,
   };
+  resolved.set(profile, need);
+  return need;
 }
 
 /**
@@ -55,6 +84,10 @@ export class WorkerCapacity {
   memoryFreeApprox: number;
   /** The largest used fraction of CPU, memory or GPUs (0 to 1): what `spread` minimizes. */
   utilization = 0;
+  /** The utilization this worker is sorted under in the engine's `spread` order. */
+  rankedUtilization: number | undefined;
+  /** GPU shares held on each device; a device with none is whole. */
+  readonly #deviceShares: Int32Array;
   readonly #cpuTotal: number;
   readonly #memoryTotal: number;
   readonly #gpuResource: string;
@@ -72,7 +105,8 @@ export class WorkerCapacity {
     this.order = order;
     this.defaultSlot = defaultSlot;
     this.#gpuResource = gpuResource;
-    this.#oneGpu = this.#shareProfile("1");
+    this.#oneGpu = gpuProfile(gpuResource, "1");
+    this.#deviceShares = new Int32Array(registration.gpus.length);
     this.free = registration.total;
     this.deviceFree = registration.gpus.map(() => this.#oneGpu);
     this.deviceFreeApprox = new Float64Array(registration.gpus.length).fill(1);
@@ -103,24 +137,29 @@ export class WorkerCapacity {
   }
 
   /**
-   * The exact test and device choice: the GPU shares this worker would give `need`, or
-   * undefined when it does not fit. `pack` takes the first device that fits; the others take
-   * the device with the most free share, so that shares spread over devices too.
+   * The exact test and device choice: how this worker would hold `need`, or undefined when it
+   * cannot. `pack` takes the first device that fits; the others take the device with the most
+   * free share, so that shares spread over devices too. The exact test is layer 1's `subtract`,
+   * which refuses to go below zero; its results are what `take` then keeps.
    */
-  fit(need: ResolvedNeed, strategy: PlacementStrategy): GpuShare[] | undefined {
-    if (!this.free.allFieldsNoLessThan(need.profile)) return undefined;
+  fit(need: ResolvedNeed, strategy: PlacementStrategy): WorkerFit | undefined {
+    const free = subtractOrUndefined(this.free, need.profile);
+    if (free === undefined) return undefined;
     const { gpu } = need;
     const devices = this.deviceFree.length;
     if (gpu.whole > 0) {
-      const chosen: GpuShare[] = [];
-      for (let i = 0; i < devices && chosen.length < gpu.whole; i++) {
-        if ((this.deviceFree[i] as ResourceProfile).equals(this.#oneGpu)) {
-          chosen.push(this.#share(i, "1"));
-        }
+      const positions: number[] = [];
+      for (let i = 0; i < devices && positions.length < gpu.whole; i++) {
+        if (this.#deviceShares[i] === 0) positions.push(i);
       }
-      return chosen.length === gpu.whole ? chosen : undefined;
+      if (positions.length < gpu.whole) return undefined;
+      return {
+        free,
+        gpus: positions.map((i) => this.#share(i, "1")),
+        devices: positions.map((i) => [i, ResourceProfile.ZERO]),
+      };
     }
-    if (gpu.share === undefined) return [];
+    if (gpu.share === undefined) return { free, gpus: [], devices: [] };
     const approx = this.deviceFreeApprox;
     // Devices in the strategy's order of preference by their mirrored free share; the first the
     // exact test accepts wins, so the mirror's rounding can never over-allocate.
@@ -132,60 +171,65 @@ export class WorkerCapacity {
       order.sort((a, b) => (approx[b] as number) - (approx[a] as number) || a - b);
     }
     for (const i of order) {
-      if ((this.deviceFree[i] as ResourceProfile).allFieldsNoLessThan(gpu.share)) {
-        return [this.#share(i, gpu.share.getExtendedResource(this.#gpuResource))];
+      const device = subtractOrUndefined(this.deviceFree[i] as ResourceProfile, gpu.share);
+      if (device !== undefined) {
+        return { free, gpus: [this.#share(i, gpu.shareText)], devices: [[i, device]] };
       }
     }
     return undefined;
   }
 
-  take(profile: ResourceProfile, shares: readonly GpuShare[]): void {
-    this.free = this.free.subtract(profile);
-    for (const share of shares) {
-      const position = this.#positions.get(share.index) as number;
-      const device = this.deviceFree[position] as ResourceProfile;
-      this.#setDevice(position, device.subtract(this.#shareProfile(share.share)));
+  /** Holds what `fit` computed for `need`. */
+  take(need: ResolvedNeed, fit: WorkerFit): void {
+    this.free = fit.free;
+    this.cpuFreeApprox -= need.cpuApprox;
+    this.memoryFreeApprox -= need.memoryApprox;
+    for (const [position, device] of fit.devices) {
+      this.deviceFree[position] = device;
+      this.#mirrorDevice(position, fit.gpus, -1);
     }
     this.#mirror();
   }
 
-  give(profile: ResourceProfile, shares: readonly GpuShare[]): void {
-    this.free = this.free.merge(profile);
+  give(need: ResolvedNeed, shares: readonly GpuShare[]): void {
+    this.free = this.free.merge(need.profile);
+    this.cpuFreeApprox += need.cpuApprox;
+    this.memoryFreeApprox += need.memoryApprox;
     for (const share of shares) {
       const position = this.#positions.get(share.index) as number;
       const device = this.deviceFree[position] as ResourceProfile;
-      this.#setDevice(position, device.merge(this.#shareProfile(share.share)));
+      this.deviceFree[position] = device.merge(gpuProfile(this.#gpuResource, share.share));
+      this.#mirrorDevice(position, [share], 1);
+    }
+    if (this.allocations.size === 0) {
+      // Empty again: the mirrors restart from the exact totals, dropping any drift.
+      this.cpuFreeApprox = this.#cpuTotal;
+      this.memoryFreeApprox = this.#memoryTotal;
+      this.deviceFreeApprox.fill(1);
     }
     this.#mirror();
   }
 
-  #shareProfile(amount: string): ResourceProfile {
-    const key = `${this.#gpuResource}=${amount}`;
-    let profile = shareProfiles.get(key);
-    if (profile === undefined) {
-      profile = gpuProfile(this.#gpuResource, amount);
-      if (shareProfiles.size < 1024) shareProfiles.set(key, profile);
-    }
-    return profile;
+  /** Moves a device's mirror by the share held there, taken (`sign` -1) or given back (+1). */
+  #mirrorDevice(position: number, shares: readonly GpuShare[], sign: 1 | -1): void {
+    const index = this.registration.gpus[position]?.index;
+    const share = shares.find((held) => held.index === index) as GpuShare;
+    this.deviceFreeApprox[position] =
+      (this.deviceFreeApprox[position] as number) + sign * Number(share.share);
+    this.#deviceShares[position] = (this.#deviceShares[position] as number) - sign;
   }
 
-  #setDevice(position: number, free: ResourceProfile): void {
-    this.deviceFree[position] = free;
-    this.deviceFreeApprox[position] = Number(free.getExtendedResource(this.#gpuResource));
-  }
-
+  /** Derived figures, from the mirrors. */
   #mirror(): void {
-    this.cpuFreeApprox = Number(this.free.getCpuCores());
-    this.memoryFreeApprox = Number(this.free.getTotalMemory());
     let whole = 0;
     let free = 0;
     let maxFree = 0;
-    const devices = this.deviceFree.length;
+    const devices = this.deviceFreeApprox.length;
     for (let i = 0; i < devices; i++) {
       const device = this.deviceFreeApprox[i] as number;
       free += device;
       if (device > maxFree) maxFree = device;
-      if (device === 1 && (this.deviceFree[i] as ResourceProfile).equals(this.#oneGpu)) whole++;
+      if (this.#deviceShares[i] === 0) whole++;
     }
     this.wholeFreeDevices = whole;
     this.maxDeviceFreeApprox = maxFree;
