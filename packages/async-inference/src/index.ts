@@ -1,6 +1,5 @@
-export type { Tensor } from "@gpu-sidecar/sidecar-core";
+export type { BackoffOptions, Tensor } from "@gpu-sidecar/sidecar-core";
 export { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
-export type { BackoffOptions } from "./client/backoff.js";
 export type { CallOptions, InferOptions } from "./client/call-options.js";
 export type { EndpointAddress, EndpointLocality } from "./client/endpoint-address.js";
 export type { WatchEndpointsOptions } from "./client/endpoint-changes.js";

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SidecarProcess, spawnSidecar } from "./process-harness.js";
+import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import { http } from "./server-harness.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli.js", import.meta.url));
@@ -27,12 +27,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run>
   });
 }
 
-let running: SidecarProcess | undefined;
-
-afterEach(() => {
-  running?.kill();
-  running = undefined;
-});
+afterEach(() => stopAllSidecars(1_000));
 
 describe("gpu-sidecar CLI", () => {
   it("documents every serve flag in --help", async () => {
@@ -42,6 +37,9 @@ describe("gpu-sidecar CLI", () => {
       "--config",
       "--model-repository",
       "--host",
+      "--http-address",
+      "--grpc-address",
+      "--metrics-address",
       "--http-port",
       "--grpc-port",
       "--metrics-port",
@@ -89,12 +87,13 @@ describe("gpu-sidecar CLI", () => {
   });
 
   it("without it serves the models that loaded and reports the others not ready", async () => {
-    running = await spawnSidecar(["--model-repository", BROKEN_REPO]);
-    expect((await http(running.http, "/v2/health/live")).status).toBe(200);
-    expect((await http(running.http, "/v2/health/ready")).status).toBe(400);
-    expect((await http(running.http, "/v2/models/twin/ready")).status).toBe(200);
-    expect((await http(running.http, "/v2/models/broken/ready")).status).toBe(400);
-    const index = await http(running.http, "/v2/repository/index", { body: "" });
+    const sidecar = spawnSidecar({ modelRepository: BROKEN_REPO });
+    const port = portOfUrl((await sidecar.serving).httpUrl);
+    expect((await http(port, "/v2/health/live")).status).toBe(200);
+    expect((await http(port, "/v2/health/ready")).status).toBe(400);
+    expect((await http(port, "/v2/models/twin/ready")).status).toBe(200);
+    expect((await http(port, "/v2/models/broken/ready")).status).toBe(400);
+    const index = await http(port, "/v2/repository/index", { body: "" });
     expect(index.json()).toEqual([
       {
         name: "broken",
@@ -104,5 +103,30 @@ describe("gpu-sidecar CLI", () => {
       },
       { name: "twin", version: "1", state: "READY", reason: "" },
     ]);
+  }, 30_000);
+
+  it("binds each listener to its own address with --http-address, --grpc-address and --metrics-address", async () => {
+    const sidecar = spawnSidecar({
+      modelRepository: BROKEN_REPO,
+      args: [
+        "--metrics-port",
+        "0",
+        "--metrics-address",
+        "127.0.0.2",
+        "--grpc-address",
+        "127.0.0.3",
+      ],
+    });
+    const addresses = await sidecar.listening;
+    const listening = await sidecar.waitForLog("listening");
+    expect(listening.hosts).toEqual({ http: "127.0.0.1", grpc: "127.0.0.3", metrics: "127.0.0.2" });
+    expect(addresses.metricsUrl).toBe(`http://127.0.0.2:${listening.metrics}/metrics`);
+    expect(addresses.grpcUrl).toBe(`http://127.0.0.3:${listening.grpc}`);
+    const metricsPort = listening.metrics as number;
+    const grpcPort = portOfUrl(addresses.grpcUrl);
+    expect((await fetch(`http://127.0.0.2:${metricsPort}/metrics`)).status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${grpcPort}/`)).rejects.toThrow();
+    expect((await http(portOfUrl(addresses.httpUrl), "/v2/health/live")).status).toBe(200);
   }, 30_000);
 });

@@ -1,6 +1,11 @@
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { GRPCInferenceService, Health, type SidecarError } from "@gpu-sidecar/sidecar-core";
-import { type BackoffOptions, createBackoff } from "./backoff.js";
+import {
+  type BackoffOptions,
+  createBackoff,
+  GRPCInferenceService,
+  Health,
+  type SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 import type { EndpointAddress } from "./endpoint-address.js";
 import type { EndpointState, EndpointStatus } from "./endpoint-state.js";
 import type { ModelInferCall } from "./grpc-model-infer-call.js";
