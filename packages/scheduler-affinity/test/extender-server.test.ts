@@ -5,10 +5,10 @@ import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { spawnSidecar, stopAllSidecars } from "@gpu-sidecar/sidecar-server/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createExtenderServer, createSchedulerExtender } from "../src/index.js";
 import { fixture, simulatedCluster } from "./extender-fixtures.js";
-import { startSidecar } from "./sidecar-process.js";
 
 async function post(base: string, path: string, body: string) {
   const response = await fetch(`${base}${path}`, {
@@ -84,13 +84,13 @@ async function unusedPort(): Promise<number> {
 
 describe("gpu-sidecar-scheduler serve, against a real sidecar", () => {
   const children: ChildProcess[] = [];
-  afterAll(() => {
+  afterAll(async () => {
     for (const child of children) child.kill("SIGKILL");
+    await stopAllSidecars();
   });
 
   it("filters on what the sidecars' health watch and readiness say", async () => {
-    const sidecar = await startSidecar();
-    children.push(sidecar.child);
+    const { grpcUrl } = await spawnSidecar({ uds: false }).serving;
     const dir = mkdtempSync(join(tmpdir(), "gpu-sidecar-scheduler-"));
     const config = join(dir, "extender.yaml");
     writeFileSync(
@@ -100,7 +100,7 @@ describe("gpu-sidecar-scheduler serve, against a real sidecar", () => {
         "lossGraceMs: 60000",
         "pollIntervalMs: 200",
         "nodes:",
-        `  - { name: gpu-node-a, sidecar: "${sidecar.url}", gpus: 2 }`,
+        `  - { name: gpu-node-a, sidecar: "${grpcUrl}", gpus: 2 }`,
         `  - { name: gpu-node-b, sidecar: "http://127.0.0.1:${await unusedPort()}", gpus: 1 }`,
       ].join("\n"),
     );
