@@ -63,31 +63,24 @@ function parseWorkers(text) {
   return [...new Set(counts)].sort((a, b) => a - b);
 }
 
-/** @param {string} text @returns {ModelName[]} */
-function parseModels(text) {
+/**
+ * A comma-separated list of known names, in their declared order whatever the command line's.
+ * @template {string} T
+ * @param {string} flag
+ * @param {string} text
+ * @param {readonly T[]} known
+ * @returns {T[]}
+ */
+function parseNames(flag, text, known) {
   const names = text.split(",").map((part) => part.trim());
   for (const name of names) {
-    if (!MODEL_NAMES.includes(/** @type {ModelName} */ (name))) {
+    if (!known.includes(/** @type {T} */ (name))) {
       throw new UsageError(
-        `--models names ${JSON.stringify(name)}, expected some of ${MODEL_NAMES.join(", ")}`,
+        `${flag} names ${JSON.stringify(name)}, expected some of ${known.join(", ")}`,
       );
     }
   }
-  // Report order is the declared order, whatever the command line's.
-  return MODEL_NAMES.filter((name) => names.includes(name));
-}
-
-/** @param {string} text @returns {SuiteName[]} */
-function parseSuites(text) {
-  const names = text.split(",").map((part) => part.trim());
-  for (const name of names) {
-    if (!SUITE_NAMES.includes(/** @type {SuiteName} */ (name))) {
-      throw new UsageError(
-        `--suites names ${JSON.stringify(name)}, expected some of ${SUITE_NAMES.join(", ")}`,
-      );
-    }
-  }
-  return SUITE_NAMES.filter((name) => names.includes(name));
+  return known.filter((name) => names.includes(name));
 }
 
 /**
@@ -126,9 +119,9 @@ export function parseBenchOptions(argv) {
         ? defaults.durationS
         : positiveNumber("--duration", values.duration)),
     workers: values.workers === undefined ? defaults.workers : parseWorkers(values.workers),
-    models: values.models === undefined ? [...MODEL_NAMES] : parseModels(values.models),
+    models: values.models === undefined ? [...MODEL_NAMES] : parseNames("--models", values.models, MODEL_NAMES),
     rounds:
       values.rounds === undefined ? defaults.rounds : positiveInteger("--rounds", values.rounds),
-    suites: values.suites === undefined ? [...SUITE_NAMES] : parseSuites(values.suites),
+    suites: values.suites === undefined ? [...SUITE_NAMES] : parseNames("--suites", values.suites, SUITE_NAMES),
   };
 }
