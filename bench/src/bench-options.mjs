@@ -119,9 +119,15 @@ export function parseBenchOptions(argv) {
         ? defaults.durationS
         : positiveNumber("--duration", values.duration)),
     workers: values.workers === undefined ? defaults.workers : parseWorkers(values.workers),
-    models: values.models === undefined ? [...MODEL_NAMES] : parseNames("--models", values.models, MODEL_NAMES),
+    models:
+      values.models === undefined
+        ? [...MODEL_NAMES]
+        : parseNames("--models", values.models, MODEL_NAMES),
     rounds:
       values.rounds === undefined ? defaults.rounds : positiveInteger("--rounds", values.rounds),
-    suites: values.suites === undefined ? [...SUITE_NAMES] : parseNames("--suites", values.suites, SUITE_NAMES),
+    suites:
+      values.suites === undefined
+        ? [...SUITE_NAMES]
+        : parseNames("--suites", values.suites, SUITE_NAMES),
   };
 }

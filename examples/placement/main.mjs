@@ -128,8 +128,8 @@ const events = (async () => {
   }
 })();
 
-// Wait until both sidecars serve (the live view reports a sidecar's models before its status).
-while (engine.workers().some((w) => w.status !== "serving")) {
+// Wait until both sidecars serve with the model READY, so that the first placements see both.
+while (engine.workers().some((w) => w.status !== "serving" || w.models.fraud !== true)) {
   await new Promise((r) => setTimeout(r, 20));
 }
 
