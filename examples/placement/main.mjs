@@ -19,7 +19,7 @@ import { createResourceProfile, discoverGpus } from "@gpu-sidecar/resource-profi
 import { createPlacementEngine, createSidecarLiveView } from "@gpu-sidecar/scheduler-affinity";
 import { decodeTensorValues, encodeTensor } from "@gpu-sidecar/sidecar-core";
 import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
-import { startSidecar } from "./lib/sidecar-process.mjs";
+import { spawnSidecar } from "@gpu-sidecar/sidecar-server/testing";
 
 const USAGE = `usage: node main.mjs [--seconds 8] [--kill-after 3] [--tasks 4] [--share 0.25]
                     [--rate 200] [--grace-ms 1000] [--real-nvidia-smi]`;
@@ -80,9 +80,15 @@ if (gpus.length < 2) throw new Error(`placement needs two GPUs, discovery found 
 // 2. One sidecar per GPU, each on its own Unix socket.
 const dir = mkdtempSync(join(tmpdir(), "gpu-sidecar-placement-"));
 const sidecars = await Promise.all(
-  gpus.map((gpu) =>
-    startSidecar({ socketPath: join(dir, `gpu${gpu.index}.sock`), gpuIndex: gpu.index }),
-  ),
+  gpus.map(async (gpu) => {
+    const sidecar = spawnSidecar({
+      uds: join(dir, `gpu${gpu.index}.sock`),
+      args: ["--model-control-mode", "explicit", "--load-model", "fraud", "--strict-model-load"],
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: String(gpu.index) },
+    });
+    const { unixUrl } = await sidecar.serving;
+    return { process: sidecar, pid: sidecar.pid, address: unixUrl };
+  }),
 );
 for (const [i, gpu] of gpus.entries()) {
   say(`GPU ${gpu.index} ${gpu.name}: sidecar pid ${sidecars[i].pid} on ${sidecars[i].address}`);
@@ -122,8 +128,8 @@ const events = (async () => {
   }
 })();
 
-// Wait until both sidecars serve (the live view reports a sidecar's models before its status).
-while (engine.workers().some((w) => w.status !== "serving")) {
+// Wait until both sidecars serve with the model READY, so that the first placements see both.
+while (engine.workers().some((w) => w.status !== "serving" || w.models.fraud !== true)) {
   await new Promise((r) => setTimeout(r, 20));
 }
 
@@ -206,7 +212,8 @@ const progress = setInterval(() => {
 const killer = setTimeout(async () => {
   const victim = sidecars[1];
   say(`SIGKILL the sidecar of GPU ${gpus[1].index} (pid ${victim.pid}) mid-run`);
-  await victim.stop("SIGKILL");
+  victim.process.kill();
+  await victim.process.exited;
 }, opts.killAfter * 1000);
 
 await Promise.all(taskNames.map(runTask));
@@ -239,7 +246,7 @@ await live.close();
 engine.close();
 await events;
 await Promise.all([...clients.values()].map((client) => client.close()));
-const exits = await Promise.all(sidecars.map((sidecar) => sidecar.stop("SIGTERM")));
+const exits = await Promise.all(sidecars.map((sidecar) => sidecar.process.stop()));
 say(`sidecars stopped: ${exits.map((exit) => exit.signal ?? `exit ${exit.code}`).join(", ")}`);
 rmSync(dir, { recursive: true, force: true });
 if (lost !== 0) {
