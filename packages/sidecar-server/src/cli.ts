@@ -84,6 +84,12 @@ program
     "model repository: <dir>/<model>/<version>/model.onnx with optional <dir>/<model>/config.json",
   )
   .option("--host <address>", "address the TCP listeners bind (default 127.0.0.1)")
+  .option("--http-address <address>", "address of the HTTP/1.1 listener alone (default --host)")
+  .option("--grpc-address <address>", "address of the gRPC (h2c) listener alone (default --host)")
+  .option(
+    "--metrics-address <address>",
+    "address of the metrics listener alone (default --host), e.g. 0.0.0.0 for Prometheus",
+  )
   .option(
     "--http-port <port>",
     "HTTP/1.1 port for REST v2 and Connect (default 8000; 0 = any free port, false = off)",

@@ -37,6 +37,9 @@ describe("gpu-sidecar CLI", () => {
       "--config",
       "--model-repository",
       "--host",
+      "--http-address",
+      "--grpc-address",
+      "--metrics-address",
       "--http-port",
       "--grpc-port",
       "--metrics-port",
@@ -100,5 +103,25 @@ describe("gpu-sidecar CLI", () => {
       },
       { name: "twin", version: "1", state: "READY", reason: "" },
     ]);
+  }, 30_000);
+
+  it("binds each listener to its own address with --http-address, --grpc-address and --metrics-address", async () => {
+    running = await spawnSidecar([
+      "--model-repository",
+      BROKEN_REPO,
+      "--metrics-port",
+      "0",
+      "--metrics-address",
+      "127.0.0.2",
+      "--grpc-address",
+      "127.0.0.3",
+    ]);
+    const listening = await running.waitForLog("listening");
+    expect(listening.hosts).toEqual({ http: "127.0.0.1", grpc: "127.0.0.3", metrics: "127.0.0.2" });
+    const metricsPort = listening.metrics as number;
+    expect((await fetch(`http://127.0.0.2:${metricsPort}/metrics`)).status).toBe(200);
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${running.grpc}/`)).rejects.toThrow();
+    expect((await http(running.http, "/v2/health/live")).status).toBe(200);
   }, 30_000);
 });

@@ -23,6 +23,8 @@ export interface EndpointConnectionOptions {
   readonly healthService: string;
   readonly healthPollIntervalMs: number;
   readonly reconnect: BackoffOptions;
+  /** Called after each change of the endpoint's status. */
+  readonly onChange?: (state: EndpointState) => void;
 }
 
 /** One endpoint: its clients, its health as last known, and the watch that keeps it current. */
@@ -58,9 +60,11 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
     // Keeps the error of the transition: the restart that follows a failed call ends the old
     // watch with a bland CANCELLED that says nothing of why the endpoint went down.
     if (status === "unreachable" && state.status === "unreachable") return;
+    const changed = status !== state.status;
     state.status = status;
     state.live = status === "serving";
     if (status !== "not-serving") state.lastError = error;
+    if (changed) options.onChange?.(state);
   }
 
   const watcher = startHealthWatcher({

@@ -20,6 +20,7 @@ import {
 import type { BatcherMetrics, MetricOutcome } from "./batcher-metrics.js";
 import {
   type BatcherStatistics,
+  type ComputePhases,
   createStatisticsRecorder,
   type StatisticsRecorder,
 } from "./batcher-statistics.js";
@@ -41,7 +42,7 @@ export interface InferenceSubmission {
   readonly inputs: readonly Tensor[];
   /** Outputs to return, in this order; default: all of the model's, in signature order. */
   readonly outputs?: readonly string[] | undefined;
-  /** 1 is the highest; 0 or absent: the default priority. */
+  /** 1 is the highest; 0, absent or above the model's levels: the default priority (Triton). */
   readonly priority?: number | undefined;
   /** Queue timeout; it can only lower `default_timeout_us`. 0 or absent: the default. */
   readonly timeoutUs?: number | undefined;
@@ -99,6 +100,9 @@ interface RunningBatch {
   readonly slices: readonly BatchSlice[];
   readonly rows: number;
   readonly outputNames: readonly string[];
+  /** When the batch was taken from the queue, before its inputs were assembled. */
+  readonly dispatchedAt: number;
+  /** When the assembled batch was handed to the executor. */
   readonly startedAt: number;
   readonly queueTimeMs: number;
 }
@@ -262,16 +266,22 @@ class Batcher implements DynamicBatcher, RequestOwner {
     });
   }
 
+  /**
+   * Triton's rule: priority 0 and any priority past the model's lowest level run at the
+   * default level, so that a client sending one fixed priority to every model (Flink's Triton
+   * provider sends its `priority` option on every row) never fails on a model without levels.
+   */
   #priorityOf(requested: number | undefined): number {
-    if (requested === undefined || requested === 0) return this.#settings.defaultPriority;
-    const levels = this.#settings.priorityLevels;
-    if (!Number.isSafeInteger(requested) || requested < 1 || requested > levels) {
+    if (requested === undefined) return this.#settings.defaultPriority;
+    if (!Number.isSafeInteger(requested) || requested < 0) {
       throw new SidecarError(
         ErrorCode.InvalidArgument,
-        `priority ${requested} is outside the model's levels 1..${levels}`,
+        `priority ${requested} is not a non-negative integer; 1 is the highest level, 0 the model's default`,
       );
     }
-    return requested;
+    return requested === 0 || requested > this.#settings.priorityLevels
+      ? this.#settings.defaultPriority
+      : requested;
   }
 
   /** A request may lower the default timeout, never raise it. */
@@ -380,7 +390,8 @@ class Batcher implements DynamicBatcher, RequestOwner {
       slices,
       rows: batch.rows,
       outputNames,
-      startedAt: now,
+      dispatchedAt: now,
+      startedAt: this.#clock.now(),
       queueTimeMs: now - oldest,
     };
     this.#running++;
@@ -398,36 +409,42 @@ class Batcher implements DynamicBatcher, RequestOwner {
   }
 
   #succeed(batch: RunningBatch, outputs: Tensor[]): void {
+    const returnedAt = this.#clock.now();
     let shares: Tensor[][];
     try {
       shares = splitOutputs(batch.slices, outputs, batch.outputNames, batch.rows, this.#settings);
     } catch (error) {
-      this.#fail(batch, SidecarError.from(error));
+      this.#fail(batch, SidecarError.from(error), returnedAt);
       return;
     }
+    const splitAt = this.#clock.now();
     for (const [index, slice] of batch.slices.entries()) {
       slice.request.completeChunk(slice.chunkIndex, shares[index] as Tensor[]);
     }
-    this.#ended(batch, true);
+    this.#ended(batch, returnedAt, {
+      inputMs: batch.startedAt - batch.dispatchedAt,
+      inferMs: returnedAt - batch.startedAt,
+      outputMs: splitAt - returnedAt,
+    });
   }
 
   /** Every member of the batch fails with the same error; no other request is touched. */
-  #fail(batch: RunningBatch, error: SidecarError): void {
+  #fail(batch: RunningBatch, error: SidecarError, returnedAt = this.#clock.now()): void {
     this.#rejectAll(batch.slices, error);
-    this.#ended(batch, false);
+    this.#ended(batch, returnedAt, undefined);
   }
 
-  #ended(batch: RunningBatch, ok: boolean): void {
+  /** `phases` only for a batch that succeeded. */
+  #ended(batch: RunningBatch, returnedAt: number, phases: ComputePhases | undefined): void {
     this.#running--;
-    const computeTimeMs = this.#clock.now() - batch.startedAt;
     const requests = batch.slices.length;
-    this.#statistics.recordBatch(batch.rows, requests, computeTimeMs, ok);
+    this.#statistics.recordBatch(batch.rows, requests, phases);
     this.#metrics?.onBatch?.({
       rows: batch.rows,
       requests,
       queueTimeMs: batch.queueTimeMs,
-      computeTimeMs,
-      ok,
+      computeTimeMs: returnedAt - batch.startedAt,
+      ok: phases !== undefined,
     });
     this.#schedulePump();
     this.#settleClose();

@@ -11,6 +11,7 @@ import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
 import type { ModelManager } from "./model-manager.js";
+import { configMessage } from "./model-config-view.js";
 import { metadataMessage, statisticsMessage } from "./model-views.js";
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 
@@ -48,7 +49,7 @@ export function createModelInfer(manager: ModelManager): ModelInferFunction {
   };
 }
 
-/** `inference.GRPCInferenceService` over the model manager (Triton's ModelConfig and shared-memory RPCs are left unimplemented). */
+/** `inference.GRPCInferenceService` over the model manager (Triton's shared-memory RPCs are left unimplemented). */
 export function createInferenceService(
   options: InferenceServiceOptions,
 ): ServiceImpl<typeof GRPCInferenceService> {
@@ -97,6 +98,9 @@ export function createInferenceService(
         manager.versionsOf(request.name),
       ),
     ),
+    modelConfig: unary((request) => ({
+      config: configMessage(manager.find(request.name, request.version)),
+    })),
     modelInfer: unary(infer),
 
     /**

@@ -1,4 +1,5 @@
 import type {
+  ModelConfig,
   ModelSignature,
   RepositoryModel,
   ModelVersion as RepositoryVersion,
@@ -23,6 +24,8 @@ export interface ServedVersion {
   readonly name: string;
   readonly version: string;
   readonly platform: string;
+  /** The repository config this version was loaded with. */
+  readonly config: ModelConfig;
   readonly signature: ModelSignature;
   /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
   readonly lastInferenceMs: number;
@@ -119,6 +122,7 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
     name: model.name,
     version: version.version,
     platform: PLATFORMS[config.backend],
+    config,
     signature,
     get lastInferenceMs() {
       return lastInferenceMs;

@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";
 import type { ModelManager } from "./model-manager.js";
+import { configJson } from "./model-config-view.js";
 import { metadataJson, statisticsJson } from "./model-views.js";
 import { readRequestBody } from "./rest-body.js";
 import { decodeRestInferRequest, encodeRestInferResponse } from "./rest-infer-codec.js";
@@ -164,6 +165,11 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
         return {
           method: "GET",
           handle: async () => ready(manager.isReady(name, version), `model "${name}"`),
+        };
+      case "config":
+        return {
+          method: "GET",
+          handle: async () => ({ status: 200, json: configJson(manager.find(name, version)) }),
         };
       case "infer":
         return { method: "POST", handle: (req, res) => infer(req, res, name, version) };

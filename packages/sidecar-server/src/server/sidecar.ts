@@ -20,6 +20,7 @@ import { createInferenceService, createModelInfer } from "./inference-service.js
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
 import { createRestRouter } from "./rest-router.js";
+import { answerUnknownMethod } from "./unknown-method.js";
 
 /**
  * Where the metrics module plugs in: hooks for every model version's batcher and the handler
@@ -91,6 +92,7 @@ export async function startSidecar(
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
+    fallback: answerUnknownMethod,
     interceptors: auth === undefined ? [] : [auth.interceptor],
   });
   const listeners = await startListeners({
@@ -122,7 +124,11 @@ export async function startSidecar(
       grpc: addresses.grpc?.port,
       metrics: addresses.metrics?.port,
       uds: addresses.uds,
-      host: config.server.host,
+      hosts: {
+        http: addresses.http?.host,
+        grpc: addresses.grpc?.host,
+        metrics: addresses.metrics?.host,
+      },
     },
     "listening",
   );
