@@ -10,6 +10,7 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { type AnyDefinition, loadSync, type MessageTypeDefinition } from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import {
+  DataTypeSchema,
   GRPCInferenceService,
   Health,
   HealthCheckRequestSchema,
@@ -20,29 +21,24 @@ import {
   InferResponseStatisticsSchema,
   InferStatisticsSchema,
   InferTensorContentsSchema,
-  DataTypeSchema,
   MemoryUsageSchema,
   ModelConfigRequestSchema,
   ModelConfigResponseSchema,
   ModelConfigSchema,
   ModelDynamicBatchingSchema,
   ModelInferRequestSchema,
+  ModelInferResponseSchema,
   ModelInput_FormatSchema,
   ModelInputSchema,
   ModelInstanceGroup_KindSchema,
   ModelInstanceGroupSchema,
+  ModelMetadataRequestSchema,
+  ModelMetadataResponse_TensorMetadataSchema,
+  ModelMetadataResponseSchema,
   ModelOutputSchema,
   ModelParameterSchema,
   ModelQueuePolicy_TimeoutActionSchema,
   ModelQueuePolicySchema,
-  ModelTensorReshapeSchema,
-  ModelVersionPolicy_LatestSchema,
-  ModelVersionPolicy_SpecificSchema,
-  ModelVersionPolicySchema,
-  ModelInferResponseSchema,
-  ModelMetadataRequestSchema,
-  ModelMetadataResponse_TensorMetadataSchema,
-  ModelMetadataResponseSchema,
   ModelReadyRequestSchema,
   ModelReadyResponseSchema,
   ModelRepositoryParameterSchema,
@@ -50,6 +46,10 @@ import {
   ModelStatisticsResponseSchema,
   ModelStatisticsSchema,
   ModelStreamInferResponseSchema,
+  ModelTensorReshapeSchema,
+  ModelVersionPolicy_LatestSchema,
+  ModelVersionPolicy_SpecificSchema,
+  ModelVersionPolicySchema,
   RepositoryIndexRequestSchema,
   RepositoryIndexResponse_ModelIndexSchema,
   RepositoryIndexResponseSchema,
@@ -458,11 +458,14 @@ describe("Open Inference Protocol schema", () => {
     [ModelInstanceGroup_KindSchema, { KIND_AUTO: 0, KIND_GPU: 1, KIND_CPU: 2, KIND_MODEL: 3 }],
     [ModelInput_FormatSchema, { FORMAT_NONE: 0, FORMAT_NHWC: 1, FORMAT_NCHW: 2 }],
     [ModelQueuePolicy_TimeoutActionSchema, { REJECT: 0, DELAY: 1 }],
-  ] as const)("numbers the values of %s as Triton's model_config.proto does", (schema, expected) => {
-    expect(Object.fromEntries(schema.values.map((value) => [value.name, value.number]))).toEqual(
-      expected,
-    );
-  });
+  ] as const)(
+    "numbers the values of %s as Triton's model_config.proto does",
+    (schema, expected) => {
+      expect(Object.fromEntries(schema.values.map((value) => [value.name, value.number]))).toEqual(
+        expected,
+      );
+    },
+  );
 
   it("puts a ModelConfig's nested fields under Triton's numbers on the wire", () => {
     const top = wireFields(

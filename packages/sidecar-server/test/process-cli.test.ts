@@ -106,22 +106,27 @@ describe("gpu-sidecar CLI", () => {
   }, 30_000);
 
   it("binds each listener to its own address with --http-address, --grpc-address and --metrics-address", async () => {
-    running = await spawnSidecar([
-      "--model-repository",
-      BROKEN_REPO,
-      "--metrics-port",
-      "0",
-      "--metrics-address",
-      "127.0.0.2",
-      "--grpc-address",
-      "127.0.0.3",
-    ]);
-    const listening = await running.waitForLog("listening");
+    const sidecar = spawnSidecar({
+      modelRepository: BROKEN_REPO,
+      args: [
+        "--metrics-port",
+        "0",
+        "--metrics-address",
+        "127.0.0.2",
+        "--grpc-address",
+        "127.0.0.3",
+      ],
+    });
+    const addresses = await sidecar.serving;
+    const listening = await sidecar.waitForLog("listening");
     expect(listening.hosts).toEqual({ http: "127.0.0.1", grpc: "127.0.0.3", metrics: "127.0.0.2" });
     const metricsPort = listening.metrics as number;
+    expect(addresses.metricsUrl).toBe(`http://127.0.0.2:${metricsPort}/metrics`);
     expect((await fetch(`http://127.0.0.2:${metricsPort}/metrics`)).status).toBe(200);
     await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
-    await expect(fetch(`http://127.0.0.1:${running.grpc}/`)).rejects.toThrow();
-    expect((await http(running.http, "/v2/health/live")).status).toBe(200);
+    const grpcPort = portOfUrl(addresses.grpcUrl);
+    expect(addresses.grpcUrl).toBe(`http://127.0.0.3:${grpcPort}`);
+    await expect(fetch(`http://127.0.0.1:${grpcPort}/`)).rejects.toThrow();
+    expect((await http(portOfUrl(addresses.httpUrl), "/v2/health/live")).status).toBe(200);
   }, 30_000);
 });

@@ -76,7 +76,10 @@ const PROTO = join(
 interface GrpcJsInference extends grpc.Client {
   ModelConfig(
     request: unknown,
-    callback: (error: grpc.ServiceError | null, response: { config: Record<string, unknown> }) => void,
+    callback: (
+      error: grpc.ServiceError | null,
+      response: { config: Record<string, unknown> },
+    ) => void,
   ): void;
   ModelInfer(
     request: unknown,
@@ -306,8 +309,8 @@ describe("GRPCInferenceService over the demo repository", () => {
           te: "trailers",
         });
         stream.end(Buffer.from([0, 0, 0, 0, 0]));
-        const [headers, flags] = await new Promise<[http2.IncomingHttpHeaders, number]>(
-          (resolve) => stream.once("response", (h, f) => resolve([h, f])),
+        const [headers, flags] = await new Promise<[http2.IncomingHttpHeaders, number]>((resolve) =>
+          stream.once("response", (h, f) => resolve([h, f])),
         );
         stream.resume();
         expect(headers[":status"]).toBe(200);
@@ -342,7 +345,10 @@ describe("GRPCInferenceService over the demo repository", () => {
         },
         (response) => {
           response.resume();
-          resolve({ status: response.statusCode ?? 0, grpcStatus: response.headers["grpc-status"] });
+          resolve({
+            status: response.statusCode ?? 0,
+            grpcStatus: response.headers["grpc-status"],
+          });
         },
       );
       request.on("error", reject);

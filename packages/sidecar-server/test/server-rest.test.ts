@@ -320,7 +320,14 @@ describe("REST statistics", () => {
     const row = [1, 2, 3, 4];
     for (const rows of [1, 1, 2, 1]) {
       const answer = await postJson(port, "/v2/models/twin/infer", {
-        inputs: [{ name: "x", shape: [rows, 4], datatype: "FP32", data: row.concat(rows === 2 ? row : []) }],
+        inputs: [
+          {
+            name: "x",
+            shape: [rows, 4],
+            datatype: "FP32",
+            data: row.concat(rows === 2 ? row : []),
+          },
+        ],
       });
       expect(answer.status).toBe(200);
     }

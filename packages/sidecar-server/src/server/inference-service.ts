@@ -10,8 +10,8 @@ import {
 import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
-import type { ModelManager } from "./model-manager.js";
 import { configMessage } from "./model-config-view.js";
+import type { ModelManager } from "./model-manager.js";
 import { metadataMessage, statisticsMessage } from "./model-views.js";
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 

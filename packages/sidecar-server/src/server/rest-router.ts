@@ -9,8 +9,8 @@ import {
 import type { Logger } from "pino";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";
-import type { ModelManager } from "./model-manager.js";
 import { configJson } from "./model-config-view.js";
+import type { ModelManager } from "./model-manager.js";
 import { metadataJson, statisticsJson } from "./model-views.js";
 import { readRequestBody } from "./rest-body.js";
 import { decodeRestInferRequest, encodeRestInferResponse } from "./rest-infer-codec.js";
