@@ -53,7 +53,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("ML_PREDICT against a real sidecar", () => {
+describe("ML_PREDICT against a real sidecar", { timeout: 60_000 }, () => {
   it("runs a Flink Triton DDL unchanged and returns the reference scores", async () => {
     await session.execute(flinkTritonDdl(sidecar.httpUrl as string));
     const result = await session.execute(
