@@ -9,6 +9,7 @@ import { parseBenchOptions, USAGE, UsageError } from "./src/bench-options.mjs";
 import { describeMachine } from "./src/machine.mjs";
 import { runModelRound } from "./src/model-round.mjs";
 import { writeResults } from "./src/report/write-results.mjs";
+import { runSqlScenarios } from "./src/scenarios/sql.mjs";
 
 /** @type {import("./src/bench-options.mjs").BenchOptions | undefined} */
 let options;
@@ -62,7 +63,18 @@ for (let round = 1; round <= options.rounds; round++) {
   rounds.push(byModel);
 }
 
+/** @type {import("./src/scenarios/sql.mjs").SqlFigures | undefined} */
+let sql;
+try {
+  sql = await runSqlScenarios({ quick, log });
+} catch (error) {
+  const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  log(`[sql] FAILED\n${message}`);
+  failures.push({ round: 1, model: "fraud", contender: "sql", message });
+}
+
 const written = writeResults({
+  sql,
   command: ["node", "bench/run.mjs", ...process.argv.slice(2)].join(" "),
   machine,
   options,

@@ -133,12 +133,16 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
           .join(", ")}), DESCRIPTOR(...) names ${positions.length}`,
       );
     }
-    const casts = signature.inputs.map((bound, i) => {
+    // Input columns of the DDL's element type are read as they are; others through a CAST.
+    const casts: string[] = [];
+    const inputColumns = signature.inputs.map((bound, i) => {
       const position = positions[i] as number;
-      const type = duckdbType(bound.column.type);
       const source = types[position] as string;
       checkColumnType(source, bound, names[position] as string);
-      return `CAST(${quoteColumn(names[position] as string)} AS ${type})`;
+      const type = duckdbType(bound.column.type);
+      if (elementType(source) === elementType(type)) return position;
+      casts.push(`CAST(${quoteColumn(names[position] as string)} AS ${type})`);
+      return names.length + casts.length - 1;
     });
 
     const outputNames = outputColumnNames(
@@ -155,7 +159,9 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
     created = true;
     const chunkTypes = (await connection.run(`SELECT * FROM ${output} LIMIT 0`)).columnTypes();
 
-    const source = await reader.stream(`SELECT *, ${casts.join(", ")} FROM (${run.relation})`);
+    const source = await reader.stream(
+      `SELECT *${casts.map((cast) => `, ${cast}`).join("")} FROM (${run.relation})`,
+    );
     const width = names.length;
     async function* rows(): AsyncGenerator<InputRow> {
       let number = 0;
@@ -167,7 +173,7 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
           number++;
           yield {
             values: columns.slice(0, width).map((column) => column[r] as DuckDBValue),
-            inputs: columns.slice(width).map((column) => column[r] as DuckDBValue),
+            inputs: inputColumns.map((c) => (columns[c] as DuckDBValue[])[r] as DuckDBValue),
             number,
           };
         }
@@ -249,6 +255,11 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
 
 const NUMERIC =
   /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\))$/;
+
+/** `FLOAT` of `FLOAT`, `FLOAT[]` and `FLOAT[16]`. */
+function elementType(duckType: string): string {
+  return duckType.replace(/\[\d*\]$/, "");
+}
 
 function family(duckType: string): string {
   if (duckType === "BOOLEAN") return "BOOLEAN";
