@@ -86,12 +86,17 @@ export {
   ServerReadyResponseSchema,
   StatisticDurationSchema,
 } from "../gen/inference/grpc_service_pb.js";
+export type { EnvelopeReader } from "./grpc-envelope.js";
 export {
+  createEnvelopeReader,
   decodeUnaryGrpcEnvelope,
   encodeGrpcEnvelope,
   GRPC_ENVELOPE_PREFIX,
 } from "./grpc-envelope.js";
+export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
 export { createHealthService } from "./health-service.js";
+export type { MessageTensor, MessageTensors } from "./infer-tensors.js";
+export { tensorsOfMessage, tensorsToMessage } from "./infer-tensors.js";
 export type {
   Lifecycle,
   LifecycleChange,
@@ -100,3 +105,10 @@ export type {
 } from "./lifecycle.js";
 export { createLifecycle } from "./lifecycle.js";
 export { LifecycleState } from "./lifecycle-state.js";
+export {
+  errorCodeOfGrpc,
+  grpcCodeOf,
+  grpcCodeOfHttpStatus,
+  httpStatusOfCode,
+} from "./status-codes.js";
+export { formatStreamError, streamErrorCode } from "./stream-error.js";
