@@ -40,16 +40,19 @@ function cliPath() {
  * Starts one `gpu-sidecar serve` process serving `modelName` from `repository` on a fresh Unix
  * socket, TCP ports chosen by the system, and resolves once it logs `serving` with the model
  * ready.
- * @param {{ repository: string, modelName: string }} options
+ * `nodeArgs` go to node before the command (`--cpu-prof`, for the profile script); `env`
+ * replaces the environment.
+ * @param {{ repository: string, modelName: string, nodeArgs?: string[], env?: NodeJS.ProcessEnv }} options
  * @returns {Promise<SidecarProcess>}
  */
-export async function startSidecarProcess({ repository, modelName }) {
+export async function startSidecarProcess({ repository, modelName, nodeArgs = [], env }) {
   // A short private directory: a socket path must fit in 107 bytes.
   const socketDir = mkdtempSync(join(tmpdir(), "gsb-"));
   const socketPath = join(socketDir, "sidecar.sock");
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       cliPath(),
       "serve",
       "--model-repository",
@@ -68,7 +71,7 @@ export async function startSidecarProcess({ repository, modelName }) {
       "--uds",
       socketPath,
     ],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    { stdio: ["ignore", "pipe", "pipe"], ...(env === undefined ? {} : { env }) },
   );
   const exited = once(child, "exit");
   /** @type {string[]} */

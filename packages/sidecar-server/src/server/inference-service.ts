@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
+  formatStreamError,
   type GRPCInferenceService,
   type Lifecycle,
   type ModelInferRequest,
@@ -69,9 +70,7 @@ export function createInferenceService(
     } catch (error) {
       const failure = SidecarError.from(error);
       return {
-        // A stream error carries no status field; leading with the code name lets a client
-        // still tell a full queue (retryable) from a bad request.
-        errorMessage: `${failure.code}: ${failure.message}`,
+        errorMessage: formatStreamError(failure.code, failure.message),
         // The id lets a client with many requests in flight tell which one failed.
         inferResponse: {
           modelName: request.modelName,

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ErrorCode, type ServerConfig, SidecarError } from "@gpu-sidecar/sidecar-core";
 import type { Logger } from "pino";
-import type { Http2StreamHandler } from "./grpc-model-infer.js";
+import type { Http2StreamHandler } from "./grpc-hot-path.js";
 import type { RestRouter } from "./rest-router.js";
 
 /** Connect's request handler, the same function for HTTP/1.1 and HTTP/2. */
@@ -44,7 +44,7 @@ export interface ListenersOptions {
   readonly metrics?: RequestListener | undefined;
   /**
    * Sees every HTTP/2 stream first (h2c port and Unix socket) and may answer it itself (the
-   * plain-gRPC ModelInfer path); the streams it declines go to `connect`.
+   * gRPC inference hot path); the streams it declines go to `connect`.
    */
   readonly http2Streams?: Http2StreamHandler | undefined;
   /**

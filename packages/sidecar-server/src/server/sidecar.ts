@@ -15,7 +15,7 @@ import {
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import { createBearerAuth } from "./bearer-auth.js";
-import { createGrpcModelInfer } from "./grpc-model-infer.js";
+import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
@@ -103,15 +103,13 @@ export async function startSidecar(
       logger,
     }),
     connect,
-    // The plain-gRPC ModelInfer path answers what Connect would, minus the bearer check:
-    // with auth configured every call goes through Connect's interceptor.
-    http2Streams:
-      auth === undefined
-        ? createGrpcModelInfer({
-            infer: createModelInfer(models),
-            readMaxBytes: limits.max_request_bytes,
-          })
-        : undefined,
+    // Inference traffic (plain gRPC ModelInfer and ModelStreamInfer) takes the hot path;
+    // it answers what Connect would, the bearer check included.
+    http2Streams: createGrpcHotPath({
+      infer: createModelInfer(models),
+      readMaxBytes: limits.max_request_bytes,
+      auth,
+    }),
     metrics: metrics?.handler,
     logger,
   });

@@ -1,0 +1,63 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { parseGrpcTimeout } from "@gpu-sidecar/sidecar-core";
+import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
+import { createGrpcModelInfer, type ModelInferFunction } from "./grpc-model-infer.js";
+import { createGrpcModelStreamInfer, type GrpcCall } from "./grpc-model-stream-infer.js";
+import { sendError } from "./grpc-response.js";
+
+/** Takes an HTTP/2 stream and answers it, or returns false to leave it to Connect. */
+export type Http2StreamHandler = (
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+) => boolean;
+
+export interface GrpcHotPathOptions {
+  /** What both methods run per request (the Connect service runs the same). */
+  readonly infer: ModelInferFunction;
+  /** Connect's `readMaxBytes`: a larger request message fails with RESOURCE_EXHAUSTED. */
+  readonly readMaxBytes: number;
+  /** The bearer token check, as Connect's interceptor applies it. */
+  readonly auth?: BearerAuth | undefined;
+}
+
+const SERVICE = "/inference.GRPCInferenceService/";
+
+function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
+  const type = headers["content-type"];
+  if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
+  const encoding = headers["grpc-encoding"];
+  return encoding === undefined || encoding === "identity";
+}
+
+/**
+ * The sidecar's one inference hot path: plain gRPC `ModelInfer` and `ModelStreamInfer` on
+ * node:http2 streams. Everything else (other methods, gRPC-Web, the Connect protocol, JSON,
+ * compressed messages, a malformed `grpc-timeout`) returns false and goes to Connect, which
+ * answers it as before. Auth is the bearer check of Connect's interceptor, with the same
+ * status and message. Why and what it saves: the package's docs/hot-path.md.
+ */
+export function createGrpcHotPath(options: GrpcHotPathOptions): Http2StreamHandler {
+  const { infer, readMaxBytes, auth } = options;
+  const methods: Readonly<Record<string, (stream: ServerHttp2Stream, call: GrpcCall) => void>> = {
+    [`${SERVICE}ModelInfer`]: createGrpcModelInfer(infer, readMaxBytes),
+    [`${SERVICE}ModelStreamInfer`]: createGrpcModelStreamInfer(infer, readMaxBytes),
+  };
+  return (stream, headers) => {
+    const path = headers[":path"];
+    const method = path === undefined ? undefined : methods[path];
+    if (method === undefined || headers[":method"] !== "POST" || !isPlainGrpc(headers)) {
+      return false;
+    }
+    const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
+    if (timeoutMs === null) return false;
+    if (auth !== undefined && !auth.accepts(headers.authorization)) {
+      sendError(stream, new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated));
+      // The request body is not read; discard it instead of holding it in the session.
+      stream.resume();
+      return true;
+    }
+    method(stream, { timeoutMs });
+    return true;
+  };
+}
