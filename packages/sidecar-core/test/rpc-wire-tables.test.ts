@@ -2,6 +2,7 @@ import { Code } from "@connectrpc/connect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, SidecarError } from "../src/index.js";
+import { decodeGrpcMessage, encodeGrpcMessage } from "../src/rpc/grpc-message.js";
 import { formatGrpcTimeout, parseGrpcTimeout } from "../src/rpc/grpc-timeout.js";
 import { tensorsOfMessage, tensorsToMessage } from "../src/rpc/infer-tensors.js";
 import {
@@ -136,5 +137,19 @@ describe("tensors in messages", () => {
         ),
       ),
     ).toContain("has both contents and raw_input_contents");
+  });
+});
+
+describe("grpc-message", () => {
+  it("percent-encodes only what the gRPC spec asks, and decodes it back", () => {
+    expect(encodeGrpcMessage('tensor "x": 2, 100%')).toBe('tensor "x": 2, 100%25');
+    expect(encodeGrpcMessage("é\n")).toBe("%C3%A9%0A");
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (message) => {
+        const encoded = encodeGrpcMessage(message);
+        expect(encoded).toMatch(/^[\x20-\x7e]*$/);
+        expect(decodeGrpcMessage(encoded)).toBe(message);
+      }),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { constants, type OutgoingHttpHeaders } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { grpcCodeOfHttpStatus } from "@gpu-sidecar/sidecar-core";
+import { decodeGrpcMessage, grpcCodeOfHttpStatus } from "@gpu-sidecar/sidecar-core";
 import { context, propagation, type TextMapSetter } from "@opentelemetry/api";
 
 /** Response headers or trailers as node:http2 hands them over. */
@@ -65,7 +65,7 @@ function statusError(
 ): ConnectError | undefined {
   if (status === undefined || status === "0") return undefined;
   const code = Number(status);
-  const text = typeof message === "string" ? decodeURIComponent(message) : "";
+  const text = typeof message === "string" ? decodeGrpcMessage(message) : "";
   return new ConnectError(
     text,
     Number.isInteger(code) && code > 0 && code <= 16 ? code : Code.Unknown,

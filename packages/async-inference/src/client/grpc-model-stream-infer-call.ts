@@ -69,11 +69,11 @@ export function createGrpcModelStreamInferCall(
         if (settled) return;
         settled = true;
         signal.removeEventListener("abort", onAbort);
-        if (error === undefined) resolve();
-        else {
-          if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
-          reject(error);
+        if (!stream.closed) {
+          stream.close(error === undefined ? constants.NGHTTP2_NO_ERROR : constants.NGHTTP2_CANCEL);
         }
+        if (error === undefined) resolve();
+        else reject(error);
       };
       function onAbort() {
         finish(abortError(signal));
@@ -111,7 +111,10 @@ export function createGrpcModelStreamInferCall(
         }
       });
       stream.on("error", (error) => finish(error));
-      stream.on("close", () => {
+      // The call is over when the server ends its side (trailers, or a trailers-only answer),
+      // even while this side could still write: a server that fails the call early (too large
+      // a message, no token) ends it so. A reset without trailers ends it in `close`.
+      const conclude = () => {
         if (settled) return;
         const reset = resetError(stream.rstCode ?? 0);
         if (reset !== undefined && trailers === undefined) {
@@ -123,7 +126,9 @@ export function createGrpcModelStreamInferCall(
         else if (reader.pending > 0) {
           finish(new ConnectError("protocol error: premature end of stream", Code.Internal));
         } else finish();
-      });
+      };
+      stream.on("end", conclude);
+      stream.on("close", conclude);
       void (async () => {
         try {
           for await (const request of requests) {

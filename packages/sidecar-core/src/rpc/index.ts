@@ -93,6 +93,7 @@ export {
   encodeGrpcEnvelope,
   GRPC_ENVELOPE_PREFIX,
 } from "./grpc-envelope.js";
+export { decodeGrpcMessage, encodeGrpcMessage } from "./grpc-message.js";
 export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
 export { createHealthService } from "./health-service.js";
 export type { MessageTensor, MessageTensors } from "./infer-tensors.js";

@@ -1,5 +1,6 @@
 import type { ServerHttp2Stream } from "node:http2";
 import type { ConnectError } from "@connectrpc/connect";
+import { encodeGrpcMessage } from "@gpu-sidecar/sidecar-core";
 
 /** Response headers of every gRPC answer of the hot path. */
 export const GRPC_RESPONSE_HEADERS = {
@@ -8,11 +9,11 @@ export const GRPC_RESPONSE_HEADERS = {
 } as const;
 export const GRPC_OK_TRAILERS = { "grpc-status": "0" } as const;
 
-/** `grpc-status` and `grpc-message` of an error (the message percent-encoded). */
+/** `grpc-status` and `grpc-message` of an error (the message percent-encoded as gRPC says). */
 export function errorTrailers(error: ConnectError): Record<string, string> {
   return {
     "grpc-status": String(error.code),
-    "grpc-message": encodeURIComponent(error.rawMessage),
+    "grpc-message": encodeGrpcMessage(error.rawMessage),
   };
 }
 

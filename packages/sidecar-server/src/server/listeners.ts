@@ -3,12 +3,18 @@ import {
   createServer as createHttp2Server,
   type Http2Server,
   type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
-import { ErrorCode, type ServerConfig, SidecarError } from "@gpu-sidecar/sidecar-core";
+import {
+  ErrorCode,
+  encodeGrpcMessage,
+  type ServerConfig,
+  SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 import type { Logger } from "pino";
 import type { Http2StreamHandler } from "./grpc-hot-path.js";
 import type { RestRouter } from "./rest-router.js";
@@ -130,6 +136,29 @@ function closeHttp1(server: Server): Listener {
 }
 
 /**
+ * Connect writes `grpc-message` with `encodeURIComponent`, which also escapes `:` and `,`;
+ * gRPC clients that decode as the gRPC spec says (grpc-js) then show `%3A` and `%2C`. Its
+ * gRPC answers get the header re-encoded as the spec says, as the hot path writes it.
+ */
+function encodeGrpcMessagesAsSpecified(stream: ServerHttp2Stream): void {
+  const reencode = (headers: OutgoingHttpHeaders | undefined) => {
+    const message = headers?.["grpc-message"];
+    if (headers === undefined || typeof message !== "string") return headers;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(message);
+    } catch {
+      return headers;
+    }
+    return { ...headers, "grpc-message": encodeGrpcMessage(decoded) };
+  };
+  const respond = stream.respond.bind(stream);
+  stream.respond = (headers, options) => respond(reencode(headers), options);
+  const sendTrailers = stream.sendTrailers.bind(stream);
+  stream.sendTrailers = (headers) => sendTrailers(reencode(headers) ?? headers);
+}
+
+/**
  * An HTTP/2 server whose sessions are tracked, so that closing can send each one a GOAWAY.
  * `streams` sees each stream first; the streams it declines become Connect's compat
  * request/response through a second server that never listens (node:http2 creates compat
@@ -145,24 +174,26 @@ function trackedHttp2(
   listener: Listener;
 } {
   const options = { settings: { maxConcurrentStreams } };
-  let server: Http2Server;
-  if (streams === undefined) {
-    server = createHttp2Server(options, handler);
-  } else {
-    server = createHttp2Server(options);
-    const compat = createHttp2Server(options, handler);
-    server.on(
-      "stream",
-      (
-        stream: ServerHttp2Stream,
-        headers: IncomingHttpHeaders,
-        flags: number,
-        rawHeaders: string[],
-      ) => {
-        if (!streams(stream, headers)) compat.emit("stream", stream, headers, flags, rawHeaders);
-      },
-    );
-  }
+  const server = createHttp2Server(options);
+  const compat = createHttp2Server(options, handler);
+  server.on(
+    "stream",
+    (
+      stream: ServerHttp2Stream,
+      headers: IncomingHttpHeaders,
+      flags: number,
+      rawHeaders: string[],
+    ) => {
+      if (streams?.(stream, headers)) return;
+      if (
+        headers["content-type"]?.startsWith("application/grpc+") ||
+        headers["content-type"] === "application/grpc"
+      ) {
+        encodeGrpcMessagesAsSpecified(stream);
+      }
+      compat.emit("stream", stream, headers, flags, rawHeaders);
+    },
+  );
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);

@@ -37,6 +37,11 @@ export interface SidecarOptions {
   /** By default a pino logger at the config's `log.level`. */
   readonly logger?: Logger;
   readonly metrics?: SidecarMetrics;
+  /**
+   * Whether plain gRPC ModelInfer and ModelStreamInfer take the hot path (default true). Off,
+   * Connect answers them too: the parity tests run every protocol behaviour both ways.
+   */
+  readonly hotPath?: boolean;
 }
 
 /** A running sidecar. */
@@ -105,11 +110,14 @@ export async function startSidecar(
     connect,
     // Inference traffic (plain gRPC ModelInfer and ModelStreamInfer) takes the hot path;
     // it answers what Connect would, the bearer check included.
-    http2Streams: createGrpcHotPath({
-      infer: createModelInfer(models),
-      readMaxBytes: limits.max_request_bytes,
-      auth,
-    }),
+    http2Streams:
+      options.hotPath === false
+        ? undefined
+        : createGrpcHotPath({
+            infer: createModelInfer(models),
+            readMaxBytes: limits.max_request_bytes,
+            auth,
+          }),
     metrics: metrics?.handler,
     logger,
   });
