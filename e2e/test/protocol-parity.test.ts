@@ -343,6 +343,33 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
   });
   afterAll(() => sidecar?.close());
 
+  it("ends a ModelStreamInfer call at its deadline, and a cancelled one drops its queued requests", async () => {
+    const service = grpcJsService(`127.0.0.1:${sidecar.addresses.grpc?.port}`);
+    const slow = { model: "slow", rows: 1 };
+    try {
+      const late = service.ModelStreamInfer(new grpc.Metadata(), { deadline: Date.now() + 100 });
+      late.on("data", () => {});
+      const status = new Promise<grpc.ServiceError>((resolve) => late.on("error", resolve));
+      late.write(grpcJsRequest(slow, "0"));
+      expect((await status).code).toBe(grpc.status.DEADLINE_EXCEEDED);
+
+      const statistics = () => sidecar.models.statistics("slow")[0]?.statistics;
+      const cancelledBefore = statistics()?.cancelledCount ?? 0;
+      const cancelled = service.ModelStreamInfer(new grpc.Metadata());
+      cancelled.on("data", () => {});
+      cancelled.on("error", () => {});
+      cancelled.write(grpcJsRequest(slow, "1"));
+      cancelled.write(grpcJsRequest(slow, "2"));
+      setTimeout(() => cancelled.cancel(), 60);
+      await vi.waitUntil(() => (statistics()?.cancelledCount ?? 0) > cancelledBefore, {
+        timeout: 1_000,
+        interval: 5,
+      });
+    } finally {
+      service.close();
+    }
+  });
+
   describe.each(CALLERS)("%s", (kind) => {
     let caller: Caller;
     const where = `${serverPath} ← ${kind}`;

@@ -52,9 +52,11 @@ export function createGrpcHotPath(options: GrpcHotPathOptions): Http2StreamHandl
     const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
     if (timeoutMs === null) return false;
     if (auth !== undefined && !auth.accepts(headers.authorization)) {
+      // Answered at once, as Connect's interceptor answers; the body is left unread (HTTP/2
+      // flow control bounds it) until the client ends or resets the stream. Reading it on
+      // (`resume`) made clients that then close their connection error the session.
+      stream.on("error", () => {});
       sendError(stream, new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated));
-      // The request body is not read; discard it instead of holding it in the session.
-      stream.resume();
       return true;
     }
     method(stream, { timeoutMs });

@@ -169,6 +169,7 @@ function trackedHttp2(
   handler: NodeHandlerFn,
   streams: Http2StreamHandler | undefined,
   maxConcurrentStreams: number,
+  logger: Logger,
 ): {
   server: Http2Server;
   listener: Listener;
@@ -198,6 +199,10 @@ function trackedHttp2(
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    // A client that ends its connection with an error code (Connect's session manager sends
+    // GOAWAY CANCEL when it is closed with a call still open) errors the session; unheard,
+    // that error would end the process. The session closes either way.
+    session.on("error", (error) => logger.debug({ err: error }, "HTTP/2 session error"));
   });
   return {
     server,
@@ -264,7 +269,12 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
     }
     if (config.grpc_port !== false) {
       const port = config.grpc_port;
-      const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
+      const { server, listener } = trackedHttp2(
+        connect,
+        http2Streams,
+        maxConcurrentStreams,
+        logger,
+      );
       await listen(server, `${host}:${port} (grpc_port)`, () => server.listen(port, host));
       open.push(listener);
       addresses.grpc = tcpAddress(server);
@@ -281,7 +291,12 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
       if (await claimSocketPath(path)) {
         logger.warn({ uds: path }, "removed a stale Unix socket file nobody answered on");
       }
-      const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
+      const { server, listener } = trackedHttp2(
+        connect,
+        http2Streams,
+        maxConcurrentStreams,
+        logger,
+      );
       await listen(server, `Unix socket ${path} (uds.path)`, () =>
         bindOwnerOnly(() => server.listen(path)),
       );
