@@ -36,7 +36,14 @@ const model = prepareBenchModel("small", false);
 const sidecar = await startSidecarProcess({
   repository: model.repository,
   modelName: model.modelName,
-  nodeArgs: values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  ...(values["cpu-prof"]
+    ? {
+        env: {
+          ...process.env,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`,
+        },
+      }
+    : {}),
 });
 const client = createSidecarClient({ endpoint: sidecar.endpoint });
 const session = transport === "stream" ? client.createStreamSession(model.modelName) : undefined;

@@ -18,7 +18,11 @@ function answer(request: ModelInferRequest) {
   return {
     modelName: request.modelName,
     id: request.id,
-    outputs: request.inputs.map((input) => ({ ...input, name: "y" })),
+    outputs: request.inputs.map((input) => ({
+      name: "y",
+      datatype: input.datatype,
+      shape: input.shape,
+    })),
     rawOutputContents: request.rawInputContents,
   };
 }

@@ -8,7 +8,12 @@ export type {
   MetricOutcome,
   RequestOutcomeEvent,
 } from "./batching/batcher-metrics.js";
-export type { BatcherStatistics, DurationStatistic } from "./batching/batcher-statistics.js";
+export type {
+  BatcherStatistics,
+  BatchSizeStatistic,
+  ComputePhases,
+  DurationStatistic,
+} from "./batching/batcher-statistics.js";
 export type {
   DynamicBatcher,
   DynamicBatcherOptions,

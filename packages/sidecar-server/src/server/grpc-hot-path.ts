@@ -1,10 +1,12 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { parseGrpcTimeout } from "@gpu-sidecar/sidecar-core";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { createGrpcModelInfer, type ModelInferFunction } from "./grpc-model-infer.js";
 import { createGrpcModelStreamInfer, type GrpcCall } from "./grpc-model-stream-infer.js";
 import { sendError } from "./grpc-response.js";
+import type { RequestLog } from "./request-log.js";
 
 /** Takes an HTTP/2 stream and answers it, or returns false to leave it to Connect. */
 export type Http2StreamHandler = (
@@ -19,6 +21,7 @@ export interface GrpcHotPathOptions {
   readonly readMaxBytes: number;
   /** The bearer token check, as Connect's interceptor applies it. */
   readonly auth?: BearerAuth | undefined;
+  readonly requestLog: RequestLog;
 }
 
 const SERVICE = "/inference.GRPCInferenceService/";
@@ -38,10 +41,10 @@ function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
  * status and message. Why and what it saves: the package's docs/hot-path.md.
  */
 export function createGrpcHotPath(options: GrpcHotPathOptions): Http2StreamHandler {
-  const { infer, readMaxBytes, auth } = options;
+  const { infer, readMaxBytes, auth, requestLog } = options;
   const methods: Readonly<Record<string, (stream: ServerHttp2Stream, call: GrpcCall) => void>> = {
-    [`${SERVICE}ModelInfer`]: createGrpcModelInfer(infer, readMaxBytes),
-    [`${SERVICE}ModelStreamInfer`]: createGrpcModelStreamInfer(infer, readMaxBytes),
+    [`${SERVICE}ModelInfer`]: createGrpcModelInfer(infer, readMaxBytes, requestLog),
+    [`${SERVICE}ModelStreamInfer`]: createGrpcModelStreamInfer(infer, readMaxBytes, requestLog),
   };
   return (stream, headers) => {
     const path = headers[":path"];
@@ -56,10 +59,12 @@ export function createGrpcHotPath(options: GrpcHotPathOptions): Http2StreamHandl
       // flow control bounds it) until the client ends or resets the stream. Reading it on
       // (`resume`) made clients that then close their connection error the session.
       stream.on("error", () => {});
-      sendError(stream, new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated));
+      const refused = new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated);
+      requestLog.failed({ protocol: "grpc", method: path?.slice(SERVICE.length) ?? "" }, refused);
+      sendError(stream, refused);
       return true;
     }
-    method(stream, { timeoutMs });
+    method(stream, { timeoutMs, trace: traceParentOf((name) => headers[name]) });
     return true;
   };
 }

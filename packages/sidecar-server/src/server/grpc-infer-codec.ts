@@ -7,6 +7,7 @@ import {
   tensorsOfMessage,
   tensorsToMessage,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import type { InferenceSubmission } from "../batching/dynamic-batcher.js";
 import type { ServedVersion } from "./model-version.js";
 import { readScheduling } from "./request-parameters.js";
@@ -27,6 +28,7 @@ export function decodeInferRequest(
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  trace: Context | undefined,
 ): InferenceSubmission {
   const inputs = tensorsOfMessage(request.inputs, request.rawInputContents, "raw_input_contents");
   const scheduling = readScheduling((key) => parameterValue(request.parameters[key]), deadlineMs);
@@ -35,6 +37,7 @@ export function decodeInferRequest(
     ...(request.outputs.length > 0 ? { outputs: request.outputs.map((o) => o.name) } : {}),
     ...scheduling,
     signal,
+    ...(trace === undefined ? {} : { trace }),
   };
 }
 

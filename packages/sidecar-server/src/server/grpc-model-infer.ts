@@ -9,9 +9,11 @@ import {
   ModelInferRequestSchema,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import { toConnectError } from "./error-status.js";
 import type { GrpcCall } from "./grpc-model-stream-infer.js";
 import { GRPC_OK_TRAILERS, GRPC_RESPONSE_HEADERS, sendError, writable } from "./grpc-response.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 
 type ModelInferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
@@ -20,6 +22,8 @@ export type ModelInferFunction = (
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  /** The caller's trace, while tracing (see tracing/trace-parent.ts). */
+  trace: Context | undefined,
 ) => Promise<ModelInferResponseInit>;
 
 function sendMessage(stream: ServerHttp2Stream, response: ModelInferResponseInit): void {
@@ -39,9 +43,21 @@ function sendMessage(stream: ServerHttp2Stream, response: ModelInferResponseInit
  * docs/hot-path.md). Errors are the same gRPC statuses and messages as Connect's, as
  * trailers-only responses.
  */
-export function createGrpcModelInfer(infer: ModelInferFunction, readMaxBytes: number) {
+export function createGrpcModelInfer(
+  infer: ModelInferFunction,
+  readMaxBytes: number,
+  requestLog: RequestLog,
+) {
   return (stream: ServerHttp2Stream, call: GrpcCall): void => {
-    const { timeoutMs } = call;
+    const { timeoutMs, trace } = call;
+    const startedAt = requestLog.accessEnabled ? performance.now() : 0;
+    let request: ModelInferRequest | undefined;
+    const logContext = (): RequestLogContext => ({
+      protocol: "grpc",
+      method: "ModelInfer",
+      model: request?.modelName,
+      version: request?.modelVersion,
+    });
     const chunks: Buffer[] = [];
     let received = 0;
     let tooLarge = false;
@@ -81,6 +97,7 @@ export function createGrpcModelInfer(infer: ModelInferFunction, readMaxBytes: nu
       if (settled) return;
       const fail = (error: ConnectError) => {
         settle();
+        requestLog.failed(logContext(), error);
         sendError(stream, error);
       };
       if (tooLarge) {
@@ -106,9 +123,9 @@ export function createGrpcModelInfer(infer: ModelInferFunction, readMaxBytes: nu
         fail(message);
         return;
       }
-      let request: ModelInferRequest;
+      let decoded: ModelInferRequest;
       try {
-        request = fromBinary(ModelInferRequestSchema, message);
+        decoded = fromBinary(ModelInferRequestSchema, message);
       } catch (error) {
         fail(
           new ConnectError(
@@ -118,9 +135,10 @@ export function createGrpcModelInfer(infer: ModelInferFunction, readMaxBytes: nu
         );
         return;
       }
+      request = decoded;
       let result: Promise<ModelInferResponseInit>;
       try {
-        result = infer(request, timeoutMs, controller.signal);
+        result = infer(decoded, timeoutMs, controller.signal, trace);
       } catch (error) {
         result = Promise.reject(error);
       }
@@ -129,6 +147,7 @@ export function createGrpcModelInfer(infer: ModelInferFunction, readMaxBytes: nu
           if (settled) return;
           settle();
           sendMessage(stream, response);
+          if (startedAt !== 0) requestLog.access(logContext(), "OK", performance.now() - startedAt);
         },
         (error: unknown) => {
           if (settled) return;

@@ -10,8 +10,10 @@ import {
   ModelStreamInferResponseSchema,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
 import { GRPC_OK_TRAILERS, GRPC_RESPONSE_HEADERS, sendError, writable } from "./grpc-response.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 
 type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema>;
 
@@ -19,6 +21,8 @@ type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema
 export interface GrpcCall {
   /** The `grpc-timeout` of the call, in milliseconds. */
   readonly timeoutMs: number | undefined;
+  /** The caller's trace (`traceparent`), while tracing. */
+  readonly trace: Context | undefined;
 }
 
 function deadlineError(): ConnectError {
@@ -33,9 +37,19 @@ function deadlineError(): ConnectError {
  * one per request); a malformed message ends the call with the status Connect gives it. Unlike
  * Connect's handler it costs no async iterator, promise chain or envelope object per message.
  */
-export function createGrpcModelStreamInfer(infer: ModelInferFunction, readMaxBytes: number) {
+export function createGrpcModelStreamInfer(
+  infer: ModelInferFunction,
+  readMaxBytes: number,
+  requestLog: RequestLog,
+) {
+  const logContext = (request: ModelInferRequest): RequestLogContext => ({
+    protocol: "grpc",
+    method: "ModelStreamInfer",
+    model: request.modelName,
+    version: request.modelVersion,
+  });
   return (stream: ServerHttp2Stream, call: GrpcCall): void => {
-    const { timeoutMs } = call;
+    const { timeoutMs, trace } = call;
     const controller = new AbortController();
     const reader = createEnvelopeReader(readMaxBytes);
     const startedAt = performance.now();
@@ -84,23 +98,28 @@ export function createGrpcModelStreamInfer(infer: ModelInferFunction, readMaxByt
 
     const answer = (request: ModelInferRequest) => {
       pending++;
+      const requestStartedAt = requestLog.accessEnabled ? performance.now() : 0;
       const remainingMs =
         timeoutMs === undefined ? undefined : timeoutMs - (performance.now() - startedAt);
       let result: ReturnType<ModelInferFunction>;
       try {
-        result = infer(request, remainingMs, controller.signal);
+        result = infer(request, remainingMs, controller.signal, trace);
       } catch (error) {
         result = Promise.reject(error);
       }
       result.then(
         (inferResponse) => {
           pending--;
+          if (requestStartedAt !== 0) {
+            requestLog.access(logContext(request), "OK", performance.now() - requestStartedAt);
+          }
           write({ inferResponse });
           if (inputEnded && pending === 0) finish();
         },
         (reason: unknown) => {
           pending--;
           const error = SidecarError.from(reason);
+          requestLog.failed(logContext(request), error);
           write({
             errorMessage: formatStreamError(error.code, error.message),
             // The id lets a client with many requests in flight tell which one failed.

@@ -1,4 +1,5 @@
 import type {
+  ModelConfig,
   ModelSignature,
   RepositoryModel,
   ModelVersion as RepositoryVersion,
@@ -14,6 +15,7 @@ import {
   type InferenceSubmission,
 } from "../batching/dynamic-batcher.js";
 import { createExecutorPool, type ExecutorPool } from "../executor/executor-pool.js";
+import { inRequestSpan } from "../tracing/request-span.js";
 
 /** Triton's platform names, so Triton tooling reading ModelMetadata recognizes the backend. */
 const PLATFORMS = { onnx: "onnxruntime_onnx", mock: "mock" } as const;
@@ -23,9 +25,12 @@ export interface ServedVersion {
   readonly name: string;
   readonly version: string;
   readonly platform: string;
+  /** The repository config this version was loaded with. */
+  readonly config: ModelConfig;
   readonly signature: ModelSignature;
   /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
   readonly lastInferenceMs: number;
+  /** `submission.trace` is the caller's trace context here; the version adds its request span. */
   infer(submission: InferenceSubmission): Promise<Tensor[]>;
   /**
    * The refusal `infer` would give any request now (draining, queue full), counted as a
@@ -119,12 +124,18 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
     name: model.name,
     version: version.version,
     platform: PLATFORMS[config.backend],
+    config,
     signature,
     get lastInferenceMs() {
       return lastInferenceMs;
     },
     async infer(submission) {
-      const outputs = await batcher.submit(submission);
+      const outputs =
+        submission.trace === undefined
+          ? await batcher.submit(submission)
+          : await inRequestSpan(submission.trace, model.name, version.version, (trace) =>
+              batcher.submit({ ...submission, trace }),
+            );
       lastInferenceMs = Date.now();
       return outputs;
     },

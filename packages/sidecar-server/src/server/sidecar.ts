@@ -14,12 +14,15 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth } from "./bearer-auth.js";
 import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
+import { createRequestLog } from "./request-log.js";
 import { createRestRouter } from "./rest-router.js";
+import { answerUnknownMethod } from "./unknown-method.js";
 
 /**
  * Where the metrics module plugs in: hooks for every model version's batcher and the handler
@@ -27,6 +30,8 @@ import { createRestRouter } from "./rest-router.js";
  */
 export interface SidecarMetrics {
   readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
+  /** Given the source of every model's load state once the models are known. */
+  observeModels?(source: ModelStateSource): void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -87,15 +92,21 @@ export async function startSidecar(
     logger,
     batcherMetrics: metrics?.batcherMetrics,
   });
+  metrics?.observeModels?.(() => models.loadStates());
   const { limits, auth: authConfig } = config.server;
+  const requestLog = createRequestLog(logger.child({ component: "requests" }));
   const auth =
     authConfig.bearer_token === undefined ? undefined : createBearerAuth(authConfig.bearer_token);
   const connect = connectNodeAdapter({
     routes(router) {
-      router.service(GRPCInferenceService, createInferenceService({ manager: models, lifecycle }));
+      router.service(
+        GRPCInferenceService,
+        createInferenceService({ manager: models, lifecycle, requestLog }),
+      );
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
+    fallback: answerUnknownMethod,
     interceptors: auth === undefined ? [] : [auth.interceptor],
   });
   const listeners = await startListeners({
@@ -105,7 +116,7 @@ export async function startSidecar(
       lifecycle,
       maxRequestBytes: limits.max_request_bytes,
       auth,
-      logger,
+      requestLog,
     }),
     connect,
     // Inference traffic (plain gRPC ModelInfer and ModelStreamInfer) takes the hot path;
@@ -117,6 +128,7 @@ export async function startSidecar(
             infer: createModelInfer(models),
             readMaxBytes: limits.max_request_bytes,
             auth,
+            requestLog,
           }),
     metrics: metrics?.handler,
     logger,
@@ -129,6 +141,12 @@ export async function startSidecar(
       metrics: addresses.metrics?.port,
       uds: addresses.uds,
       host: config.server.host,
+      // Each listener's own address (`http_address` and friends), where it differs or not.
+      hosts: {
+        http: addresses.http?.host,
+        grpc: addresses.grpc?.host,
+        metrics: addresses.metrics?.host,
+      },
     },
     "listening",
   );
