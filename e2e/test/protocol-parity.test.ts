@@ -221,7 +221,13 @@ interface GrpcJsInference extends grpc.Client {
 }
 
 function grpcJsService(target: string): GrpcJsInference {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, defaults: true });
+  const definition = protoLoader.loadSync(PROTO, {
+    keepCase: true,
+    longs: String,
+    defaults: true,
+    // The service's proto imports its neighbours as `inference/…`.
+    includeDirs: [dirname(dirname(PROTO))],
+  });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     inference: {
       GRPCInferenceService: new (
