@@ -224,6 +224,7 @@ export function resultsMarkdown(results) {
       overloadTable(figures),
     );
   }
+  if (results.sql !== undefined) lines.push("", ...sqlSection(results.sql));
   if (results.failures.length > 0) {
     lines.push("", "## Failures", "");
     for (const failure of results.failures) {
@@ -240,4 +241,65 @@ export function resultsMarkdown(results) {
     "",
   );
   return lines.join("\n");
+}
+
+/** @param {number} bytes */
+function mebibytes(bytes) {
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/**
+ * Layer 6: ML_PREDICT against the operator on the same rows and sidecar, memory by table size,
+ * and the Redis pipeline beside the main job.
+ * @param {import("../scenarios/sql.mjs").SqlFigures} sql
+ */
+function sqlSection(sql) {
+  const rate = (/** @type {number} */ value) => Math.round(value).toLocaleString("en-US");
+  return [
+    "## SQL: ML_PREDICT on DuckDB (the bundled fraud model, one sidecar)",
+    "",
+    table(
+      [
+        "table rows",
+        "ML_PREDICT rows/s",
+        "operator rows/s",
+        "SQL ÷ operator",
+        "goal",
+        "ML_PREDICT peak RSS",
+        "its peak JS heap",
+        "operator peak RSS",
+      ],
+      sql.sizes.map((size) => {
+        const ratio = size.sql.rowsPerSecond / size.operator.rowsPerSecond;
+        return [
+          size.rows.toLocaleString("en-US"),
+          rate(size.sql.rowsPerSecond),
+          rate(size.operator.rowsPerSecond),
+          `${ratio.toFixed(2)}×`,
+          ratio >= 0.8 ? "≥ 0.8 met" : "≥ 0.8 **missed**",
+          mebibytes(size.sql.peakRssBytes),
+          mebibytes(size.sql.peakHeapBytes),
+          mebibytes(size.operator.peakRssBytes),
+        ];
+      }),
+    ),
+    "",
+    table(
+      ["pipeline (3 workers)", "rows/s"],
+      [
+        [
+          "Redis Streams pipeline (examples/redis-pipeline)",
+          "skipped" in sql.redis ? sql.redis.skipped : rate(sql.redis.rowsPerSecond),
+        ],
+        [
+          "in-memory main job (examples/main-job)",
+          "failed" in sql.mainJob
+            ? `failed: ${sql.mainJob.failed}`
+            : rate(sql.mainJob.rowsPerSecond),
+        ],
+      ],
+    ),
+    "",
+    "ML_PREDICT reads a DuckDB file table and scores it through the gpu-sidecar provider (one stream, 64 rows a call, 10 calls in flight); the operator scores the same rows, generated in memory, with the same settings. Each runs in a fresh process; peak RSS and heap are sampled every 20 ms while the statement runs.",
+  ];
 }

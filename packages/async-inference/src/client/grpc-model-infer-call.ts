@@ -106,7 +106,9 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         chunks.push(chunk);
         sessionManager.notifyResponseByteRead(stream);
       });
-      stream.on("error", (error) => finish(error));
+      // A reset stream errors before it closes: read its code as gRPC does (a stream refused
+      // by a draining server is UNAVAILABLE, safe to retry elsewhere).
+      stream.on("error", (error) => finish(resetError(stream.rstCode ?? 0) ?? error));
       stream.on("close", () => {
         if (settled) return;
         const reset = resetError(stream.rstCode ?? 0);
