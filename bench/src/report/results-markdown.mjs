@@ -55,6 +55,7 @@ function table(header, rows) {
 function ratioValue(ratio) {
   if (ratio.value === undefined) return "—";
   if (ratio.unit === "ms") return `${ratio.value.toFixed(3)} ms`;
+  if (ratio.unit === "µs") return `${ratio.value.toFixed(ratio.value < 10 ? 1 : 0)} µs`;
   // Two significant digits however small: a ratio of 0.0004 must not print as 0.00.
   return `${ratio.value >= 0.1 ? ratio.value.toFixed(2) : ratio.value.toPrecision(2)}×`;
 }
@@ -62,7 +63,7 @@ function ratioValue(ratio) {
 /** @param {import("./ratios.mjs").Ratio} ratio */
 function ratioGoal(ratio) {
   const comparison = { ">=": "≥", "<=": "≤", "<": "<" }[ratio.comparison];
-  return `${comparison} ${ratio.goal}${ratio.unit === "ms" ? " ms" : ""}`;
+  return `${comparison} ${ratio.goal}${ratio.unit === "×" ? "" : ` ${ratio.unit}`}`;
 }
 
 /** @param {import("./median-figures.mjs").ModelRound} figures */
@@ -149,6 +150,7 @@ function overloadTable(figures) {
       "offered",
       "target req/s",
       "sent req/s",
+      "withheld (window full)",
       "served req/s",
       "rejected",
       "other failures",
@@ -156,11 +158,13 @@ function overloadTable(figures) {
       "success p50 / p99 ms",
       "RSS sidecar MiB",
       "CPU µs/request sidecar",
+      "CPU µs/request generators (busy share)",
     ],
     figures.overload.map((phase) => [
       `${phase.factor}×`,
       rate(phase.targetPerSecond),
       rate(phase.offeredPerSecond),
+      `${((phase.withheldShare ?? 0) * 100).toFixed(1)} %`,
       rate(phase.succeededPerSecond),
       `${(phase.rejectedShare * 100).toFixed(1)} %`,
       phase.failed === 0 ? "0" : `${phase.failed} (${phase.firstFailure})`,
@@ -168,6 +172,7 @@ function overloadTable(figures) {
       `${ms(phase.successP50Ms)} / ${ms(phase.successP99Ms)}`,
       mib(phase.sidecarMemoryBytes),
       fixed(phase.sidecarCpuMicrosPerRequest, 0),
+      `${fixed(phase.generatorCpuMicrosPerRequest, 0)} (${phase.generatorCpuShare === undefined ? "—" : `${(phase.generatorCpuShare * 100).toFixed(0)} %`})`,
     ]),
   );
 }
@@ -214,7 +219,7 @@ export function resultsMarkdown(results) {
       "",
       sweepTable(figures),
       "",
-      `Overload (sidecar with max_queue_size ${OVERLOAD_MAX_QUEUE_SIZE}, open-loop clients offering a multiple of the per-record capacity):`,
+      `Overload (sidecar with max_queue_size ${OVERLOAD_MAX_QUEUE_SIZE}; generators offering a multiple of the per-record capacity, each with at most ${figures.overload[0]?.window ?? "—"} requests in flight: a request due while the window is full is withheld, never queued in the generator, so times run from the request leaving to its answer):`,
       "",
       overloadTable(figures),
     );
