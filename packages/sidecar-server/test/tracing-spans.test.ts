@@ -8,7 +8,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Sidecar } from "../src/index.js";
 import { traceParentOf } from "../src/tracing/trace-parent.js";
 import { tracingEnabled } from "../src/tracing/tracing-enabled.js";
@@ -51,12 +51,15 @@ describe("with an SDK registered", () => {
     return { children, batches };
   }
 
-  function requestSpan(traceId: string): ReadableSpan {
-    const found = exporter
-      .getFinishedSpans()
-      .filter((span) => span.name === "infer twin" && span.spanContext().traceId === traceId);
-    expect(found).toHaveLength(1);
-    return found[0] as ReadableSpan;
+  /** The request span of `traceId`, once it and the batch that linked it have ended. */
+  async function requestSpan(traceId: string): Promise<ReadableSpan> {
+    return vi.waitFor(() => {
+      const found = exporter
+        .getFinishedSpans()
+        .filter((span) => span.name === "infer twin" && span.spanContext().traceId === traceId);
+      expect(found).toHaveLength(1);
+      return found[0] as ReadableSpan;
+    });
   }
 
   it("continues the caller's W3C trace over REST with request, queue, compute and batch spans", async () => {
@@ -68,7 +71,7 @@ describe("with an SDK registered", () => {
       { headers: { traceparent: TRACEPARENT } },
     );
     expect(answer.status).toBe(200);
-    const request = requestSpan(TRACE_ID);
+    const request = await requestSpan(TRACE_ID);
     expect(request.parentSpanContext?.spanId).toBe(CALLER_SPAN);
     expect(request.kind).toBe(SpanKind.SERVER);
     expect(request.attributes).toMatchObject({
@@ -85,11 +88,12 @@ describe("with an SDK registered", () => {
     });
     const queue = children.find((span) => span.name === "queue") as ReadableSpan;
     const compute = children.find((span) => span.name === "compute") as ReadableSpan;
-    const ns = (time: [number, number]) => time[0] * 1e9 + time[1];
-    // Queue, then compute, all within the request.
-    expect(ns(queue.endTime)).toBeLessThanOrEqual(ns(compute.startTime));
-    expect(ns(request.startTime)).toBeLessThanOrEqual(ns(queue.startTime));
-    expect(ns(compute.endTime)).toBeLessThanOrEqual(ns(request.endTime));
+    // Queue, then compute, all within the request. The SDK anchors each span's start on
+    // Date.now() (whole milliseconds), so two spans' times agree to within 1 ms only.
+    const ms = (time: [number, number]) => time[0] * 1e3 + time[1] / 1e6;
+    expect(ms(queue.endTime)).toBeLessThanOrEqual(ms(compute.startTime) + 1);
+    expect(ms(request.startTime)).toBeLessThanOrEqual(ms(queue.startTime) + 1);
+    expect(ms(compute.endTime)).toBeLessThanOrEqual(ms(request.endTime) + 1);
   });
 
   it("continues it over gRPC, and marks a failed request's span", async () => {
@@ -107,7 +111,7 @@ describe("with an SDK registered", () => {
       },
       { headers: { traceparent: TRACEPARENT } },
     );
-    const request = requestSpan(TRACE_ID);
+    const request = await requestSpan(TRACE_ID);
     expect(request.parentSpanContext?.spanId).toBe(CALLER_SPAN);
     expect(
       spansOf(request)
@@ -126,7 +130,7 @@ describe("with an SDK registered", () => {
         { headers: { traceparent: `00-${other}-${CALLER_SPAN}-01` } },
       ),
     ).rejects.toThrow();
-    const failed = requestSpan(other);
+    const failed = await requestSpan(other);
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed.attributes["gpu_sidecar.error_code"]).toBe("INVALID_ARGUMENT");
   });
@@ -136,7 +140,11 @@ describe("with an SDK registered", () => {
     await postJson(portOf(sidecar.addresses.http), "/v2/models/twin/infer", {
       inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }],
     });
-    const request = exporter.getFinishedSpans().find((span) => span.name === "infer twin");
+    const request = await vi.waitFor(() => {
+      const found = exporter.getFinishedSpans().find((span) => span.name === "infer twin");
+      expect(found).toBeDefined();
+      return found;
+    });
     expect(request?.parentSpanContext).toBeUndefined();
   });
 });
