@@ -7,6 +7,7 @@ import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server/server-info.js";
 import { createGpuGaugeProducer } from "./gpu-gauges.js";
 import { createGpuPoller, type GpuPoller } from "./gpu-poller.js";
+import { createInstanceCounters, type InstanceBatchHook } from "./instance-counters.js";
 import { createMetricsHandler } from "./metrics-handler.js";
 import { createModelHistogramProducer } from "./model-histograms.js";
 import { observeModelVersions } from "./model-observables.js";
@@ -37,6 +38,8 @@ export interface PrometheusMetrics {
   batcherMetrics(model: string, version: string): BatcherMetrics;
   /** Where the model-state gauge reads each model's state at a scrape. */
   observeModels(source: ModelStateSource): void;
+  /** The hook counting each instance's batches of `model` `version`, labelled with its device. */
+  instanceMetrics(model: string, version: string): InstanceBatchHook;
   /** Serves `GET /metrics`. */
   readonly handler: RequestListener;
   /** Stops GPU polling and shuts the meter provider down. Idempotent. */
@@ -84,13 +87,16 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): Prometheus
     }),
     readers: [exporter],
   });
-  observeModelVersions(provider.getMeter(SERVER_NAME, SERVER_VERSION), registry);
+  const meter = provider.getMeter(SERVER_NAME, SERVER_VERSION);
+  observeModelVersions(meter, registry);
+  const instanceMetrics = createInstanceCounters(meter);
   let closing: Promise<void> | undefined;
   return {
     batcherMetrics: (model, version) => registry.figuresOf(model, version).hooks(),
     observeModels(source) {
       modelStates = source;
     },
+    instanceMetrics,
     handler: createMetricsHandler(exporter),
     close() {
       closing ??= (async () => {

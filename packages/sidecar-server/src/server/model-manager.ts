@@ -10,6 +10,8 @@ import {
 import type { Logger } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { BatcherStatistics } from "../batching/batcher-statistics.js";
+import type { InstanceBatchEvent } from "../executor/executor-pool.js";
+import type { GpuInventory } from "../executor/gpu-inventory.js";
 import type { ModelStateEntry } from "../metrics/model-state-gauge.js";
 import { loadModelVersion, type ServedVersion } from "./model-version.js";
 
@@ -44,6 +46,14 @@ export interface ModelManagerOptions {
   readonly logger: Logger;
   /** The metrics hooks of one model version's batcher (the metrics module provides them). */
   readonly batcherMetrics?: ((model: string, version: string) => BatcherMetrics) | undefined;
+  /** The per-instance batch hook of one model version (labels work with its device). */
+  readonly instanceMetrics?:
+    | ((model: string, version: string) => (event: InstanceBatchEvent) => void)
+    | undefined;
+  /** The node's GPUs, for instance groups of kind "gpu". */
+  readonly gpus: GpuInventory;
+  /** The process's `CUDA_VISIBLE_DEVICES`, named in placement messages. */
+  readonly cudaVisibleDevices: string | undefined;
 }
 
 /**
@@ -103,7 +113,7 @@ interface ModelEntry {
 const DEFAULT_VERSIONS = new Set(["", "latest"]);
 
 export function createModelManager(options: ModelManagerOptions): ModelManager {
-  const { repository, mode, lifecycle, logger, batcherMetrics } = options;
+  const { repository, mode, lifecycle, logger, batcherMetrics, instanceMetrics } = options;
   const entries = new Map<string, ModelEntry>();
   const loading = new Set<string>();
   /** The tail of each model's load/unload chain. */
@@ -164,6 +174,9 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
           version,
           logger: logger.child({ model: model.name, version: version.version }),
           metrics: batcherMetrics?.(model.name, version.version),
+          onInstanceBatch: instanceMetrics?.(model.name, version.version),
+          gpus: options.gpus,
+          cudaVisibleDevices: options.cudaVisibleDevices,
         }),
       ),
     );
@@ -199,7 +212,7 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
           model: name,
           versions: versions.map((served) => served.version),
           backend: model.config.backend,
-          instances: model.config.instances,
+          instanceGroup: model.config.instance_group,
           loadMs: Math.round(performance.now() - startedAt),
         },
         previous?.versions.length ? "model reloaded" : "model loaded",

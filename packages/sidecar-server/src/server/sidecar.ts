@@ -14,6 +14,8 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import type { InstanceBatchEvent } from "../executor/executor-pool.js";
+import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
 import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth } from "./bearer-auth.js";
 import { createGrpcModelInfer } from "./grpc-model-infer.js";
@@ -32,6 +34,11 @@ export interface SidecarMetrics {
   readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
   /** Given the source of every model's load state once the models are known. */
   observeModels?(source: ModelStateSource): void;
+  /** The hook told about each batch an instance of `model` `version` ran, with its device. */
+  readonly instanceMetrics?: (
+    model: string,
+    version: string,
+  ) => (event: InstanceBatchEvent) => void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -42,6 +49,13 @@ export interface SidecarOptions {
   /** By default a pino logger at the config's `log.level`. */
   readonly logger?: Logger;
   readonly metrics?: SidecarMetrics;
+  /**
+   * The node's GPUs; by default `nvidia-smi` at `metrics.nvidia_smi_path`, filtered by the
+   * process's `CUDA_VISIBLE_DEVICES`.
+   */
+  readonly gpus?: GpuInventory;
+  /** By default `process.env.CUDA_VISIBLE_DEVICES`. */
+  readonly cudaVisibleDevices?: string | undefined;
 }
 
 /** A running sidecar. */
@@ -78,6 +92,8 @@ export async function startSidecar(
 ): Promise<Sidecar> {
   const logger = options.logger ?? pino({ name: "gpu-sidecar", level: config.log.level });
   const { metrics } = options;
+  const cudaVisibleDevices =
+    "cudaVisibleDevices" in options ? options.cudaVisibleDevices : process.env.CUDA_VISIBLE_DEVICES;
   const repository = await loadModelRepository(config.model_repository);
   const lifecycle = createLifecycle({ models: [] });
   const models = createModelManager({
@@ -86,6 +102,11 @@ export async function startSidecar(
     lifecycle,
     logger,
     batcherMetrics: metrics?.batcherMetrics,
+    instanceMetrics: metrics?.instanceMetrics,
+    gpus:
+      options.gpus ??
+      createGpuInventory({ nvidiaSmiPath: config.metrics.nvidia_smi_path, cudaVisibleDevices }),
+    cudaVisibleDevices,
   });
   metrics?.observeModels?.(() => models.loadStates());
   const { limits, auth: authConfig } = config.server;
