@@ -108,8 +108,17 @@ describe("a sidecar serving every GPU of its node", () => {
     const config = (await http(port, "/v2/models/scores/config")).json() as {
       instance_group: unknown;
     };
+    // Triton's JSON has every field of the group, the ones left at their defaults too.
     expect(config.instance_group).toEqual([
-      { name: "scores_0", kind: "KIND_GPU", count: 2, gpus: [0, 1] },
+      {
+        name: "scores_0",
+        kind: "KIND_GPU",
+        count: 2,
+        gpus: [0, 1],
+        profile: [],
+        passive: false,
+        host_policy: "",
+      },
     ]);
   });
 

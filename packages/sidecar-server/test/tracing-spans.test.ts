@@ -8,7 +8,7 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Sidecar } from "../src/index.js";
 import { traceParentOf } from "../src/tracing/trace-parent.js";
 import { tracingEnabled } from "../src/tracing/tracing-enabled.js";
@@ -51,12 +51,15 @@ describe("with an SDK registered", () => {
     return { children, batches };
   }
 
-  function requestSpan(traceId: string): ReadableSpan {
-    const found = exporter
-      .getFinishedSpans()
-      .filter((span) => span.name === "infer twin" && span.spanContext().traceId === traceId);
-    expect(found).toHaveLength(1);
-    return found[0] as ReadableSpan;
+  /** The request span of `traceId`, once it and the batch that linked it have ended. */
+  async function requestSpan(traceId: string): Promise<ReadableSpan> {
+    return vi.waitFor(() => {
+      const found = exporter
+        .getFinishedSpans()
+        .filter((span) => span.name === "infer twin" && span.spanContext().traceId === traceId);
+      expect(found).toHaveLength(1);
+      return found[0] as ReadableSpan;
+    });
   }
 
   it("continues the caller's W3C trace over REST with request, queue, compute and batch spans", async () => {
@@ -68,7 +71,7 @@ describe("with an SDK registered", () => {
       { headers: { traceparent: TRACEPARENT } },
     );
     expect(answer.status).toBe(200);
-    const request = requestSpan(TRACE_ID);
+    const request = await requestSpan(TRACE_ID);
     expect(request.parentSpanContext?.spanId).toBe(CALLER_SPAN);
     expect(request.kind).toBe(SpanKind.SERVER);
     expect(request.attributes).toMatchObject({
@@ -83,13 +86,10 @@ describe("with an SDK registered", () => {
       "gpu_sidecar.batch.rows": 2,
       "gpu_sidecar.batch.requests": 1,
     });
-    const queue = children.find((span) => span.name === "queue") as ReadableSpan;
-    const compute = children.find((span) => span.name === "compute") as ReadableSpan;
-    const ns = (time: [number, number]) => time[0] * 1e9 + time[1];
-    // Queue, then compute, all within the request.
-    expect(ns(queue.endTime)).toBeLessThanOrEqual(ns(compute.startTime));
-    expect(ns(request.startTime)).toBeLessThanOrEqual(ns(queue.startTime));
-    expect(ns(compute.endTime)).toBeLessThanOrEqual(ns(request.endTime));
+    // No assertion on the spans' relative times: the SDK anchors each span on its own
+    // Date.now()/performance.now() pair, so two spans' clocks disagree by however long the
+    // process was preempted between those calls.
+    for (const child of children) expect(child.ended).toBe(true);
   });
 
   it("continues it over gRPC, and marks a failed request's span", async () => {
@@ -107,7 +107,7 @@ describe("with an SDK registered", () => {
       },
       { headers: { traceparent: TRACEPARENT } },
     );
-    const request = requestSpan(TRACE_ID);
+    const request = await requestSpan(TRACE_ID);
     expect(request.parentSpanContext?.spanId).toBe(CALLER_SPAN);
     expect(
       spansOf(request)
@@ -126,7 +126,7 @@ describe("with an SDK registered", () => {
         { headers: { traceparent: `00-${other}-${CALLER_SPAN}-01` } },
       ),
     ).rejects.toThrow();
-    const failed = requestSpan(other);
+    const failed = await requestSpan(other);
     expect(failed.status.code).toBe(SpanStatusCode.ERROR);
     expect(failed.attributes["gpu_sidecar.error_code"]).toBe("INVALID_ARGUMENT");
   });
@@ -136,7 +136,11 @@ describe("with an SDK registered", () => {
     await postJson(portOf(sidecar.addresses.http), "/v2/models/twin/infer", {
       inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }],
     });
-    const request = exporter.getFinishedSpans().find((span) => span.name === "infer twin");
+    const request = await vi.waitFor(() => {
+      const found = exporter.getFinishedSpans().find((span) => span.name === "infer twin");
+      expect(found).toBeDefined();
+      return found;
+    });
     expect(request?.parentSpanContext).toBeUndefined();
   });
 });
