@@ -11,7 +11,9 @@ import { createInstanceCounters, type InstanceBatchHook } from "./instance-count
 import { createMetricsHandler } from "./metrics-handler.js";
 import { createModelHistogramProducer } from "./model-histograms.js";
 import { observeModelVersions } from "./model-observables.js";
+import { createModelStateProducer, type ModelStateSource } from "./model-state-gauge.js";
 import { createModelVersionRegistry } from "./model-version-registry.js";
+import { createProcessMetrics } from "./process-metrics.js";
 
 export interface SidecarMetricsOptions {
   readonly logger: Logger;
@@ -36,6 +38,8 @@ export interface PrometheusMetrics {
   batcherMetrics(model: string, version: string): BatcherMetrics;
   /** The hook counting each instance's batches of `model` `version`, labelled with its device. */
   instanceMetrics(model: string, version: string): InstanceBatchHook;
+  /** Where the model-state gauge reads each model's state at a scrape. */
+  observeModels(source: ModelStateSource): void;
   /** Serves `GET /metrics`. */
   readonly handler: RequestListener;
   /** Stops GPU polling and shuts the meter provider down. Idempotent. */
@@ -53,7 +57,13 @@ const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 10_000;
 export function createSidecarMetrics(options: SidecarMetricsOptions): PrometheusMetrics {
   const { logger, gpuPollIntervalMs, nvidiaSmiPath } = options;
   const registry = createModelVersionRegistry();
-  const producers: MetricProducer[] = [createModelHistogramProducer(registry)];
+  const processMetrics = createProcessMetrics();
+  let modelStates: ModelStateSource | undefined;
+  const producers: MetricProducer[] = [
+    createModelHistogramProducer(registry),
+    createModelStateProducer(() => modelStates),
+    processMetrics.producer,
+  ];
   let poller: GpuPoller | undefined;
   if (gpuPollIntervalMs > 0) {
     poller = createGpuPoller({
@@ -84,10 +94,14 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): Prometheus
   return {
     batcherMetrics: (model, version) => registry.figuresOf(model, version).hooks(),
     instanceMetrics,
+    observeModels(source) {
+      modelStates = source;
+    },
     handler: createMetricsHandler(exporter),
     close() {
       closing ??= (async () => {
         poller?.close();
+        processMetrics.close();
         await provider.shutdown();
       })();
       return closing;

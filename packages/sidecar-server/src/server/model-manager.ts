@@ -12,6 +12,7 @@ import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { BatcherStatistics } from "../batching/batcher-statistics.js";
 import type { InstanceBatchEvent } from "../executor/executor-pool.js";
 import type { GpuInventory } from "../executor/gpu-inventory.js";
+import type { ModelStateEntry } from "../metrics/model-state-gauge.js";
 import { loadModelVersion, type ServedVersion } from "./model-version.js";
 
 /** Where a model stands, in the words of Triton's repository index. */
@@ -80,6 +81,11 @@ export interface ModelManager {
   isReady(name: string, version?: string): boolean;
   /** Every model of the repository and every loaded one, by name. */
   index(): Promise<ModelIndexEntry[]>;
+  /**
+   * The load state of every model loading, loaded or failed (not of repository models never
+   * asked for, nor unloaded ones), by name; synchronous, for a metrics scrape.
+   */
+  loadStates(): ModelStateEntry[];
   /**
    * Loads or reloads a model (explicit model control only). `overrides` names the load
    * parameters a client sent (Triton's config and file overrides), which are refused: the
@@ -287,6 +293,13 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
         }
         if (loading.has(name)) return [{ name, version: "", state: "LOADING", reason: "" }];
         return [{ name, version: "", state: "UNAVAILABLE", reason: entry?.reason || "not loaded" }];
+      });
+    },
+    loadStates() {
+      const names = [...new Set([...entries.keys(), ...loading])].sort();
+      return names.map((model): ModelStateEntry => {
+        if ((entries.get(model)?.versions.length ?? 0) > 0) return { model, state: "loaded" };
+        return { model, state: loading.has(model) ? "loading" : "failed" };
       });
     },
     async load(name, overrides = []) {

@@ -23,6 +23,7 @@ import {
 } from "../executor/executor-pool.js";
 import type { GpuInventory } from "../executor/gpu-inventory.js";
 import { placeInstances } from "../executor/instance-placement.js";
+import { inRequestSpan } from "../tracing/request-span.js";
 
 /** Triton's platform names, so Triton tooling reading ModelMetadata recognizes the backend. */
 const PLATFORMS = { onnx: "onnxruntime_onnx", mock: "mock" } as const;
@@ -37,6 +38,7 @@ export interface ServedVersion {
   readonly signature: ModelSignature;
   /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
   readonly lastInferenceMs: number;
+  /** `submission.trace` is the caller's trace context here; the version adds its request span. */
   infer(submission: InferenceSubmission): Promise<Tensor[]>;
   /**
    * The refusal `infer` would give any request now (draining, queue full), counted as a
@@ -165,7 +167,12 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
       return lastInferenceMs;
     },
     async infer(submission) {
-      const outputs = await batcher.submit(submission);
+      const outputs =
+        submission.trace === undefined
+          ? await batcher.submit(submission)
+          : await inRequestSpan(submission.trace, model.name, version.version, (trace) =>
+              batcher.submit({ ...submission, trace }),
+            );
       lastInferenceMs = Date.now();
       return outputs;
     },

@@ -16,11 +16,13 @@ import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { InstanceBatchEvent } from "../executor/executor-pool.js";
 import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
+import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth } from "./bearer-auth.js";
 import { createGrpcModelInfer } from "./grpc-model-infer.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
+import { createRequestLog } from "./request-log.js";
 import { createRestRouter } from "./rest-router.js";
 import { answerUnknownMethod } from "./unknown-method.js";
 
@@ -35,6 +37,8 @@ export interface SidecarMetrics {
     model: string,
     version: string,
   ) => (event: InstanceBatchEvent) => void;
+  /** Given the source of every model's load state once the models are known. */
+  observeModels?(source: ModelStateSource): void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -104,12 +108,17 @@ export async function startSidecar(
       createGpuInventory({ nvidiaSmiPath: config.metrics.nvidia_smi_path, cudaVisibleDevices }),
     cudaVisibleDevices,
   });
+  metrics?.observeModels?.(() => models.loadStates());
   const { limits, auth: authConfig } = config.server;
+  const requestLog = createRequestLog(logger.child({ component: "requests" }));
   const auth =
     authConfig.bearer_token === undefined ? undefined : createBearerAuth(authConfig.bearer_token);
   const connect = connectNodeAdapter({
     routes(router) {
-      router.service(GRPCInferenceService, createInferenceService({ manager: models, lifecycle }));
+      router.service(
+        GRPCInferenceService,
+        createInferenceService({ manager: models, lifecycle, requestLog }),
+      );
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
@@ -123,7 +132,7 @@ export async function startSidecar(
       lifecycle,
       maxRequestBytes: limits.max_request_bytes,
       auth,
-      logger,
+      requestLog,
     }),
     connect,
     // The plain-gRPC ModelInfer path answers what Connect would, minus the bearer check:
@@ -133,6 +142,7 @@ export async function startSidecar(
         ? createGrpcModelInfer({
             infer: createModelInfer(models),
             readMaxBytes: limits.max_request_bytes,
+            requestLog,
           })
         : undefined,
     metrics: metrics?.handler,
@@ -145,6 +155,8 @@ export async function startSidecar(
       grpc: addresses.grpc?.port,
       metrics: addresses.metrics?.port,
       uds: addresses.uds,
+      host: config.server.host,
+      // Each listener's own address (`http_address` and friends), where it differs or not.
       hosts: {
         http: addresses.http?.host,
         grpc: addresses.grpc?.host,

@@ -115,14 +115,22 @@ function urlHost(host: string): string {
 
 function addressesOf(record: SidecarLogRecord): SpawnedSidecarAddresses {
   const host = typeof record.host === "string" ? record.host : "127.0.0.1";
-  const url = (port: unknown, path = "") =>
-    typeof port === "number" ? `http://${urlHost(host)}:${port}${path}` : undefined;
+  const hosts = (
+    typeof record.hosts === "object" && record.hosts !== null ? record.hosts : {}
+  ) as Readonly<Record<string, unknown>>;
+  // A listener with its own address (`--metrics-address`) is reached there.
+  const url = (listener: "http" | "grpc" | "metrics", path = "") => {
+    const port = record[listener];
+    const own = hosts[listener];
+    const bound = typeof own === "string" ? own : host;
+    return typeof port === "number" ? `http://${urlHost(bound)}:${port}${path}` : undefined;
+  };
   const socketPath = typeof record.uds === "string" ? record.uds : undefined;
   return {
     host,
-    httpUrl: url(record.http),
-    grpcUrl: url(record.grpc),
-    metricsUrl: url(record.metrics, "/metrics"),
+    httpUrl: url("http"),
+    grpcUrl: url("grpc"),
+    metricsUrl: url("metrics", "/metrics"),
     socketPath,
     unixUrl: socketPath === undefined ? undefined : `unix://${socketPath}`,
   };
