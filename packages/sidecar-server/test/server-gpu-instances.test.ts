@@ -81,7 +81,8 @@ describe("a sidecar serving every GPU of its node", () => {
     } catch (error) {
       startError = error;
     }
-  });
+    // Three models load in worker threads: allow for a busy machine.
+  }, 60_000);
 
   afterAll(async () => {
     await sidecar?.close();
@@ -109,7 +110,7 @@ describe("a sidecar serving every GPU of its node", () => {
       instance_group: unknown;
     };
     expect(config.instance_group).toEqual([
-      { name: "scores_0", kind: "KIND_GPU", count: 2, gpus: [0, 1] },
+      expect.objectContaining({ name: "scores_0", kind: "KIND_GPU", count: 2, gpus: [0, 1] }),
     ]);
   });
 
