@@ -18,7 +18,7 @@ import { seededUniform } from "./seeded-uniform.mjs";
 export const CACHE_DIR = fileURLToPath(new URL("../.bench-cache/", import.meta.url));
 
 /** The sidecar-server package's bundled model repository (shipped in its `files`). */
-const BUNDLED_MODELS = join(
+export const BUNDLED_MODELS = join(
   dirname(fileURLToPath(import.meta.resolve("@gpu-sidecar/sidecar-server/package.json"))),
   "models",
 );

@@ -19,7 +19,7 @@ import { createResourceProfile, discoverGpus } from "@gpu-sidecar/resource-profi
 import { createPlacementEngine, createSidecarLiveView } from "@gpu-sidecar/scheduler-affinity";
 import { decodeTensorValues, encodeTensor } from "@gpu-sidecar/sidecar-core";
 import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
-import { startSidecar } from "./lib/sidecar-process.mjs";
+import { spawnSidecar } from "@gpu-sidecar/sidecar-server/testing";
 
 const USAGE = `usage: node main.mjs [--seconds 8] [--kill-after 3] [--tasks 4] [--share 0.25]
                     [--rate 200] [--grace-ms 1000] [--real-nvidia-smi]`;
@@ -80,9 +80,25 @@ if (gpus.length < 2) throw new Error(`placement needs two GPUs, discovery found 
 // 2. One sidecar per GPU, each on its own Unix socket.
 const dir = mkdtempSync(join(tmpdir(), "gpu-sidecar-placement-"));
 const sidecars = await Promise.all(
-  gpus.map((gpu) =>
-    startSidecar({ socketPath: join(dir, `gpu${gpu.index}.sock`), gpuIndex: gpu.index }),
-  ),
+  gpus.map(async (gpu) => {
+    // The bundled fraud model on the socket only, standing for GPU `gpu.index`.
+    const sidecar = spawnSidecar({
+      uds: join(dir, `gpu${gpu.index}.sock`),
+      env: { ...process.env, CUDA_VISIBLE_DEVICES: String(gpu.index) },
+      args: [
+        "--model-control-mode",
+        "explicit",
+        "--load-model",
+        "fraud",
+        "--http-port",
+        "false",
+        "--grpc-port",
+        "false",
+      ],
+    });
+    const { unixUrl } = await sidecar.serving;
+    return { process: sidecar, pid: sidecar.pid, address: unixUrl };
+  }),
 );
 for (const [i, gpu] of gpus.entries()) {
   say(`GPU ${gpu.index} ${gpu.name}: sidecar pid ${sidecars[i].pid} on ${sidecars[i].address}`);
@@ -206,7 +222,8 @@ const progress = setInterval(() => {
 const killer = setTimeout(async () => {
   const victim = sidecars[1];
   say(`SIGKILL the sidecar of GPU ${gpus[1].index} (pid ${victim.pid}) mid-run`);
-  await victim.stop("SIGKILL");
+  victim.process.kill();
+  await victim.process.exited;
 }, opts.killAfter * 1000);
 
 await Promise.all(taskNames.map(runTask));
@@ -239,7 +256,7 @@ await live.close();
 engine.close();
 await events;
 await Promise.all([...clients.values()].map((client) => client.close()));
-const exits = await Promise.all(sidecars.map((sidecar) => sidecar.stop("SIGTERM")));
+const exits = await Promise.all(sidecars.map((sidecar) => sidecar.process.stop()));
 say(`sidecars stopped: ${exits.map((exit) => exit.signal ?? `exit ${exit.code}`).join(", ")}`);
 rmSync(dir, { recursive: true, force: true });
 if (lost !== 0) {

@@ -36,10 +36,10 @@ export interface PrometheusMetrics {
    * two batchers of a version side by side) that add to the version's one set of series.
    */
   batcherMetrics(model: string, version: string): BatcherMetrics;
-  /** The hook counting each instance's batches of `model` `version`, labelled with its device. */
-  instanceMetrics(model: string, version: string): InstanceBatchHook;
   /** Where the model-state gauge reads each model's state at a scrape. */
   observeModels(source: ModelStateSource): void;
+  /** The hook counting each instance's batches of `model` `version`, labelled with its device. */
+  instanceMetrics(model: string, version: string): InstanceBatchHook;
   /** Serves `GET /metrics`. */
   readonly handler: RequestListener;
   /** Stops GPU polling and shuts the meter provider down. Idempotent. */
@@ -93,10 +93,10 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): Prometheus
   let closing: Promise<void> | undefined;
   return {
     batcherMetrics: (model, version) => registry.figuresOf(model, version).hooks(),
-    instanceMetrics,
     observeModels(source) {
       modelStates = source;
     },
+    instanceMetrics,
     handler: createMetricsHandler(exporter),
     close() {
       closing ??= (async () => {

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
+  formatStreamError,
   type GRPCInferenceService,
   type Lifecycle,
   type ModelInferRequest,
@@ -107,9 +108,7 @@ export function createInferenceService(
       const failure = SidecarError.from(error);
       requestLog.failed(grpcContext("ModelStreamInfer", request), failure);
       return {
-        // A stream error carries no status field; leading with the code name lets a client
-        // still tell a full queue (retryable) from a bad request.
-        errorMessage: `${failure.code}: ${failure.message}`,
+        errorMessage: formatStreamError(failure.code, failure.message),
         // The id lets a client with many requests in flight tell which one failed.
         inferResponse: {
           modelName: request.modelName,

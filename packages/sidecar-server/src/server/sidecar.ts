@@ -18,7 +18,7 @@ import type { InstanceBatchEvent } from "../executor/executor-pool.js";
 import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
 import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth } from "./bearer-auth.js";
-import { createGrpcModelInfer } from "./grpc-model-infer.js";
+import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
@@ -32,13 +32,13 @@ import { answerUnknownMethod } from "./unknown-method.js";
  */
 export interface SidecarMetrics {
   readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
+  /** Given the source of every model's load state once the models are known. */
+  observeModels?(source: ModelStateSource): void;
   /** The hook told about each batch an instance of `model` `version` ran, with its device. */
   readonly instanceMetrics?: (
     model: string,
     version: string,
   ) => (event: InstanceBatchEvent) => void;
-  /** Given the source of every model's load state once the models are known. */
-  observeModels?(source: ModelStateSource): void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -56,6 +56,11 @@ export interface SidecarOptions {
   readonly gpus?: GpuInventory;
   /** By default `process.env.CUDA_VISIBLE_DEVICES`. */
   readonly cudaVisibleDevices?: string | undefined;
+  /**
+   * Whether plain gRPC ModelInfer and ModelStreamInfer take the hot path (default true). Off,
+   * Connect answers them too: the parity tests run every protocol behaviour both ways.
+   */
+  readonly hotPath?: boolean;
 }
 
 /** A running sidecar. */
@@ -135,16 +140,17 @@ export async function startSidecar(
       requestLog,
     }),
     connect,
-    // The plain-gRPC ModelInfer path answers what Connect would, minus the bearer check:
-    // with auth configured every call goes through Connect's interceptor.
+    // Inference traffic (plain gRPC ModelInfer and ModelStreamInfer) takes the hot path;
+    // it answers what Connect would, the bearer check included.
     http2Streams:
-      auth === undefined
-        ? createGrpcModelInfer({
+      options.hotPath === false
+        ? undefined
+        : createGrpcHotPath({
             infer: createModelInfer(models),
             readMaxBytes: limits.max_request_bytes,
+            auth,
             requestLog,
-          })
-        : undefined,
+          }),
     metrics: metrics?.handler,
     logger,
   });
