@@ -156,7 +156,7 @@ describe("instances on the GPUs of the node", () => {
     expect(warnings[0]).toMatch(
       /on GPU 0: onnxruntime\.tensorrt\.precision_mode, onnxruntime\.tensorrt\.trt_engine_cache_path, onnxruntime\.cuda\.gpu_mem_limit, .*do_copy_in_default_stream reach InferenceSession.create, but onnxruntime-node 1\.30 hands .* only their device id/,
     );
-  });
+  }, 30_000);
 
   it("no gpus: count instances on every visible GPU; a cpu group runs on the CPU provider only", async () => {
     const input = {
