@@ -10,6 +10,7 @@ import { describeMachine } from "./src/machine.mjs";
 import { runModelRound } from "./src/model-round.mjs";
 import { runPlacementBench } from "./src/placement/placement-bench.mjs";
 import { writeResults } from "./src/report/write-results.mjs";
+import { runSqlScenarios } from "./src/scenarios/sql.mjs";
 
 /** @type {import("./src/bench-options.mjs").BenchOptions | undefined} */
 let options;
@@ -64,11 +65,24 @@ for (let round = 1; runModels && round <= options.rounds; round++) {
   rounds.push(byModel);
 }
 
+/** @type {import("./src/scenarios/sql.mjs").SqlFigures | undefined} */
+let sql;
+if (options.suites.includes("sql")) {
+  try {
+    sql = await runSqlScenarios({ quick, log });
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`[sql] FAILED\n${message}`);
+    failures.push({ round: 1, model: "fraud", contender: "sql", message });
+  }
+}
+
 /** @type {string[]} */
 const written = [];
-if (runModels) {
+if (runModels || sql !== undefined) {
   written.push(
     ...writeResults({
+      sql,
       command: ["node", "bench/run.mjs", ...process.argv.slice(2)].join(" "),
       machine,
       options,

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n] [--suites models,placement]
+export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n] [--suites models,sql,placement]
 
   --quick         everything tiny, for CI: 0.5 s per contender, workers 1,2, the small model and a
                   reduced large model, 1 round (explicit flags still win)
@@ -8,11 +8,12 @@ export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--work
   --workers list  worker process counts to sweep (default 1,2,4)
   --models list   small (the bundled fraud MLP), large (~100 MB MLP) (default small,large)
   --rounds n      rounds; every figure is the median over them (default 3)
-  --suites list   models (sidecar vs embedded vs ceiling), placement (the placement engine on
+  --suites list   models (sidecar vs embedded vs ceiling), sql (ML_PREDICT over a DuckDB table
+                  against the operator on the same rows), placement (the placement engine on
                   simulated workers: 1,000 × 8 GPUs and 10,000 requests, --quick 100 and 1,000)
-                  (default models,placement)`;
+                  (default models,sql,placement)`;
 
-export const SUITE_NAMES = /** @type {const} */ (["models", "placement"]);
+export const SUITE_NAMES = /** @type {const} */ (["models", "sql", "placement"]);
 
 /** @typedef {(typeof SUITE_NAMES)[number]} SuiteName */
 

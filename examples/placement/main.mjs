@@ -86,10 +86,20 @@ process.once("exit", () => {
 });
 const sidecars = await Promise.all(
   gpus.map(async (gpu) => {
+    // The bundled fraud model on the socket only, standing for GPU `gpu.index`.
     const sidecar = spawnSidecar({
       uds: join(dir, `gpu${gpu.index}.sock`),
-      args: ["--model-control-mode", "explicit", "--load-model", "fraud", "--strict-model-load"],
       env: { ...process.env, CUDA_VISIBLE_DEVICES: String(gpu.index) },
+      args: [
+        "--model-control-mode",
+        "explicit",
+        "--load-model",
+        "fraud",
+        "--http-port",
+        "false",
+        "--grpc-port",
+        "false",
+      ],
     });
     spawned.push(sidecar);
     const { unixUrl } = await sidecar.serving;
@@ -134,8 +144,8 @@ const events = (async () => {
   }
 })();
 
-// Wait until both sidecars serve with the model READY, so that the first placements see both.
-while (engine.workers().some((w) => w.status !== "serving" || w.models.fraud !== true)) {
+// Wait until both sidecars serve (the live view reports a sidecar's models before its status).
+while (engine.workers().some((w) => w.status !== "serving")) {
   await new Promise((r) => setTimeout(r, 20));
 }
 

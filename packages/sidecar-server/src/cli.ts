@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   ConfigError,
+  ErrorCode,
   LOG_LEVELS,
   loadSidecarConfig,
   MODEL_CONTROL_MODES,
@@ -61,7 +62,16 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
   } catch (error) {
     const failure = SidecarError.from(error);
-    logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);
+    // An expected failure (a port in use, a missing repository) is said in full by its
+    // message; only a bug's stack helps anyone.
+    logger.fatal(
+      failure.code === ErrorCode.Internal
+        ? { err: failure, code: failure.code }
+        : { code: failure.code },
+      `cannot start: ${failure.message}`,
+    );
+    // The log may go to a collector; whoever started the process reads stderr.
+    process.stderr.write(`gpu-sidecar: cannot start: ${failure.message}\n`);
     process.exit(EXIT_FAILURE);
   }
   if (signalled) drain(sidecar);

@@ -26,7 +26,7 @@ export type SidecarLogRecord = Readonly<Record<string, unknown>> & {
 
 /** Where a started sidecar listens, from its `listening` log line (so port 0 works). */
 export interface SpawnedSidecarAddresses {
-  /** The address the HTTP/1.1 listener bound (`server.host` unless `--http-address` is given). */
+  /** The address the TCP listeners bound (`server.host`). */
   readonly host: string;
   /** REST v2 and Connect over HTTP/1.1, e.g. `http://127.0.0.1:8000`; undefined when off. */
   readonly httpUrl: string | undefined;
@@ -114,18 +114,16 @@ function urlHost(host: string): string {
 }
 
 function addressesOf(record: SidecarLogRecord): SpawnedSidecarAddresses {
-  // Each listener may bind its own address (`--http-address` and friends): `hosts` names them.
-  const hosts = (record.hosts ?? {}) as Readonly<Record<string, unknown>>;
-  const hostOf = (listener: string) => {
-    const host = hosts[listener];
-    return typeof host === "string" ? host : "127.0.0.1";
-  };
-  const host = hostOf("http");
-  const url = (listener: string, path = "") => {
+  const host = typeof record.host === "string" ? record.host : "127.0.0.1";
+  const hosts = (
+    typeof record.hosts === "object" && record.hosts !== null ? record.hosts : {}
+  ) as Readonly<Record<string, unknown>>;
+  // A listener with its own address (`--metrics-address`) is reached there.
+  const url = (listener: "http" | "grpc" | "metrics", path = "") => {
     const port = record[listener];
-    return typeof port === "number"
-      ? `http://${urlHost(hostOf(listener))}:${port}${path}`
-      : undefined;
+    const own = hosts[listener];
+    const bound = typeof own === "string" ? own : host;
+    return typeof port === "number" ? `http://${urlHost(bound)}:${port}${path}` : undefined;
   };
   const socketPath = typeof record.uds === "string" ? record.uds : undefined;
   return {
