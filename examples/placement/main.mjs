@@ -79,6 +79,11 @@ if (gpus.length < 2) throw new Error(`placement needs two GPUs, discovery found 
 
 // 2. One sidecar per GPU, each on its own Unix socket.
 const dir = mkdtempSync(join(tmpdir(), "gpu-sidecar-placement-"));
+/** Every sidecar started, so that none outlives this process, whatever ends it. */
+const spawned = [];
+process.once("exit", () => {
+  for (const sidecar of spawned) if (sidecar.running) sidecar.kill();
+});
 const sidecars = await Promise.all(
   gpus.map(async (gpu) => {
     // The bundled fraud model on the socket only, standing for GPU `gpu.index`.
@@ -96,6 +101,7 @@ const sidecars = await Promise.all(
         "false",
       ],
     });
+    spawned.push(sidecar);
     const { unixUrl } = await sidecar.serving;
     return { process: sidecar, pid: sidecar.pid, address: unixUrl };
   }),
