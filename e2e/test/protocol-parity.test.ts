@@ -33,7 +33,7 @@ const FEATURES = 16;
 const dir = mkdtempSync(join(tmpdir(), "parity-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `mock` answers at once; `slow` takes 300 ms per batch of one row and queues one more. */
+/** `mock` answers at once; `slow` takes 300 ms per batch of one row and queues two more. */
 function repository(): string {
   const root = join(dir, "repo");
   const model = (name: string, config: unknown) => {
@@ -46,6 +46,19 @@ function repository(): string {
     mock: {
       inputs: [{ name: "x", datatype: "FP32", shape: [-1, FEATURES] }],
       outputs: [{ name: "y", datatype: "FP32", shape: [-1, 1] }],
+    },
+  });
+  // The stream deadline and cancellation test's own model, so that the work it leaves
+  // running cannot fill the queue of "slow" for the tests after it.
+  model("slow-stream", {
+    backend: "mock",
+    max_batch_size: 1,
+    instances: 1,
+    dynamic_batching: { max_queue_delay_us: 0, max_queue_size: 2 },
+    mock: {
+      inputs: [{ name: "x", datatype: "FP32", shape: [-1, FEATURES] }],
+      outputs: [{ name: "y", datatype: "FP32", shape: [-1, 1] }],
+      fixed_latency_us: 300_000,
     },
   });
   model("slow", {
@@ -351,7 +364,7 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
 
   it("ends a ModelStreamInfer call at its deadline, and a cancelled one drops its queued requests", async () => {
     const service = grpcJsService(`127.0.0.1:${sidecar.addresses.grpc?.port}`);
-    const slow = { model: "slow", rows: 1 };
+    const slow = { model: "slow-stream", rows: 1 };
     try {
       const late = service.ModelStreamInfer(new grpc.Metadata(), { deadline: Date.now() + 100 });
       late.on("data", () => {});
@@ -359,7 +372,7 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
       late.write(grpcJsRequest(slow, "0"));
       expect((await status).code).toBe(grpc.status.DEADLINE_EXCEEDED);
 
-      const statistics = () => sidecar.models.statistics("slow")[0]?.statistics;
+      const statistics = () => sidecar.models.statistics("slow-stream")[0]?.statistics;
       const cancelledBefore = statistics()?.cancelledCount ?? 0;
       const cancelled = service.ModelStreamInfer(new grpc.Metadata());
       cancelled.on("data", () => {});

@@ -1,4 +1,4 @@
-import { constants, type OutgoingHttpHeaders } from "node:http2";
+import { type ClientHttp2Stream, constants, type OutgoingHttpHeaders } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { decodeGrpcMessage, grpcCodeOfHttpStatus } from "@gpu-sidecar/sidecar-core";
 import { context, propagation, type TextMapSetter } from "@opentelemetry/api";
@@ -93,6 +93,18 @@ export function callStatusError(
     return new ConnectError("protocol error: missing status", Code.Internal);
   }
   return undefined;
+}
+
+/**
+ * What a call's stream `error` event means: a reset the peer sent for this stream
+ * (`ERR_HTTP2_STREAM_ERROR`) is read by its code as gRPC does (a stream refused by a draining
+ * server is UNAVAILABLE, safe to retry elsewhere); anything else (the connection reset, the
+ * session gone) stays as it is, which the client reads as the endpoint being unavailable.
+ * Reading those by the stream's code instead would say INTERNAL for a killed sidecar.
+ */
+export function streamFailure(stream: ClientHttp2Stream, error: Error): Error {
+  const peerReset = (error as { code?: unknown }).code === "ERR_HTTP2_STREAM_ERROR";
+  return (peerReset ? resetError(stream.rstCode ?? 0) : undefined) ?? error;
 }
 
 /** The error of the caller's signal, as Connect rejects an aborted call. */

@@ -17,6 +17,7 @@ import {
   grpcRequestHeaders,
   type ReceivedHeaders,
   resetError,
+  streamFailure,
 } from "./grpc-call-status.js";
 
 /** One unary gRPC ModelInfer; rejects with what Connect's transport would reject with. */
@@ -106,9 +107,7 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         chunks.push(chunk);
         sessionManager.notifyResponseByteRead(stream);
       });
-      // A reset stream errors before it closes: read its code as gRPC does (a stream refused
-      // by a draining server is UNAVAILABLE, safe to retry elsewhere).
-      stream.on("error", (error) => finish(resetError(stream.rstCode ?? 0) ?? error));
+      stream.on("error", (error) => finish(streamFailure(stream, error)));
       stream.on("close", () => {
         if (settled) return;
         const reset = resetError(stream.rstCode ?? 0);

@@ -16,6 +16,7 @@ import {
   grpcRequestHeaders,
   type ReceivedHeaders,
   resetError,
+  streamFailure,
 } from "./grpc-call-status.js";
 
 /**
@@ -110,9 +111,7 @@ export function createGrpcModelStreamInferCall(
           if (settled) return;
         }
       });
-      // A reset stream errors before it closes: read its code as the unary call does (a stream
-      // refused by a draining server is UNAVAILABLE, safe to retry elsewhere).
-      stream.on("error", (error) => finish(resetError(stream.rstCode ?? 0) ?? error));
+      stream.on("error", (error) => finish(streamFailure(stream, error)));
       // The call is over when the server ends its side (trailers, or a trailers-only answer),
       // even while this side could still write: a server that fails the call early (too large
       // a message, no token) ends it so. A reset without trailers ends it in `close`.
