@@ -1,11 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  FRAUD_FEATURE_COUNT,
-  fraudScore,
-  syntheticTransaction,
-} from "@gpu-sidecar/sidecar-server/demo-model";
+import { fraudScore, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
 import { createSqlSession, SqlErrorCode, type SqlSession } from "@gpu-sidecar/sql-udf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchInferenceCount } from "./model-statistics.js";
