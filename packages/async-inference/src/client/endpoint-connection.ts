@@ -1,6 +1,11 @@
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { GRPCInferenceService, Health, type SidecarError } from "@gpu-sidecar/sidecar-core";
-import { type BackoffOptions, createBackoff } from "./backoff.js";
+import {
+  type BackoffOptions,
+  createBackoff,
+  GRPCInferenceService,
+  Health,
+  type SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 import type { EndpointAddress } from "./endpoint-address.js";
 import type { EndpointState, EndpointStatus } from "./endpoint-state.js";
 import type { ModelInferCall } from "./grpc-model-infer-call.js";
@@ -18,6 +23,8 @@ export interface EndpointConnectionOptions {
   readonly healthService: string;
   readonly healthPollIntervalMs: number;
   readonly reconnect: BackoffOptions;
+  /** Called after each change of the endpoint's status. */
+  readonly onChange?: (state: EndpointState) => void;
 }
 
 /** One endpoint: its clients, its health as last known, and the watch that keeps it current. */
@@ -53,9 +60,11 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
     // Keeps the error of the transition: the restart that follows a failed call ends the old
     // watch with a bland CANCELLED that says nothing of why the endpoint went down.
     if (status === "unreachable" && state.status === "unreachable") return;
+    const changed = status !== state.status;
     state.status = status;
     state.live = status === "serving";
     if (status !== "not-serving") state.lastError = error;
+    if (changed) options.onChange?.(state);
   }
 
   const watcher = startHealthWatcher({

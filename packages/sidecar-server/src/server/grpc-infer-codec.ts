@@ -9,6 +9,7 @@ import {
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import type { InferenceSubmission } from "../batching/dynamic-batcher.js";
 import type { ServedVersion } from "./model-version.js";
 import { readScheduling } from "./request-parameters.js";
@@ -45,6 +46,7 @@ export function decodeInferRequest(
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  trace: Context | undefined,
 ): InferenceSubmission {
   const raw = request.rawInputContents;
   if (raw.length > 0 && raw.length !== request.inputs.length) {
@@ -80,6 +82,7 @@ export function decodeInferRequest(
     ...(request.outputs.length > 0 ? { outputs: request.outputs.map((o) => o.name) } : {}),
     ...scheduling,
     signal,
+    ...(trace === undefined ? {} : { trace }),
   };
 }
 

@@ -9,7 +9,10 @@ import {
   ModelInferRequestSchema,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { toConnectError } from "./error-status.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 
 type ModelInferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
@@ -18,6 +21,8 @@ export type ModelInferFunction = (
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  /** The caller's trace, while tracing (see tracing/trace-parent.ts). */
+  trace: Context | undefined,
 ) => Promise<ModelInferResponseInit>;
 
 /** Takes an HTTP/2 stream and answers it, or returns false to leave it to Connect. */
@@ -28,6 +33,7 @@ export type Http2StreamHandler = (
 
 export interface GrpcModelInferOptions {
   readonly infer: ModelInferFunction;
+  readonly requestLog: RequestLog;
   /** Connect's `readMaxBytes`: a larger request message fails with RESOURCE_EXHAUSTED. */
   readonly readMaxBytes: number;
 }
@@ -94,13 +100,21 @@ function sendMessage(stream: ServerHttp2Stream, response: ModelInferResponseInit
  * messages as Connect's, as trailers-only responses.
  */
 export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2StreamHandler {
-  const { infer, readMaxBytes } = options;
+  const { infer, readMaxBytes, requestLog } = options;
   return (stream, headers) => {
     if (headers[":path"] !== PATH || headers[":method"] !== "POST" || !isPlainGrpc(headers)) {
       return false;
     }
     const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
     if (timeoutMs === null) return false;
+    const startedAt = requestLog.accessEnabled ? performance.now() : 0;
+    let request: ModelInferRequest | undefined;
+    const logContext = (): RequestLogContext => ({
+      protocol: "grpc",
+      method: "ModelInfer",
+      model: request?.modelName,
+      version: request?.modelVersion,
+    });
     const chunks: Buffer[] = [];
     let received = 0;
     let tooLarge = false;
@@ -140,6 +154,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
       if (settled) return;
       const fail = (error: ConnectError) => {
         settle();
+        requestLog.failed(logContext(), error);
         sendError(stream, error);
       };
       if (tooLarge) {
@@ -165,9 +180,9 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
         fail(message);
         return;
       }
-      let request: ModelInferRequest;
+      let decoded: ModelInferRequest;
       try {
-        request = fromBinary(ModelInferRequestSchema, message);
+        decoded = fromBinary(ModelInferRequestSchema, message);
       } catch (error) {
         fail(
           new ConnectError(
@@ -177,9 +192,15 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
         );
         return;
       }
+      request = decoded;
       let result: Promise<ModelInferResponseInit>;
       try {
-        result = infer(request, timeoutMs, controller.signal);
+        result = infer(
+          decoded,
+          timeoutMs,
+          controller.signal,
+          traceParentOf((name) => headers[name]),
+        );
       } catch (error) {
         result = Promise.reject(error);
       }
@@ -188,6 +209,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
           if (settled) return;
           settle();
           sendMessage(stream, response);
+          if (startedAt !== 0) requestLog.access(logContext(), "OK", performance.now() - startedAt);
         },
         (error: unknown) => {
           if (settled) return;

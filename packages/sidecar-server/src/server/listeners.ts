@@ -191,7 +191,8 @@ function tcpAddress(server: Server | Http2Server): TcpAddress {
 }
 
 /**
- * Opens the sidecar's listeners in Triton's layout: HTTP/1.1 on `http_port` (REST under /v2,
+ * Opens the sidecar's listeners in Triton's layout, each TCP one on its own address (`http_address`
+ * and friends, which default to `host`): HTTP/1.1 on `http_port` (REST under /v2,
  * Connect for every other path), cleartext HTTP/2 on `grpc_port` (Node's h2c server cannot
  * fall back to HTTP/1.1, hence two ports), the metrics port when a handler is mounted, and the
  * Unix socket (HTTP/2) created owner-only, then given `uds.mode`, before this resolves. If any
@@ -200,7 +201,6 @@ function tcpAddress(server: Server | Http2Server): TcpAddress {
 export async function startListeners(options: ListenersOptions): Promise<Listeners> {
   const { server: config, rest, connect, metrics, http2Streams, logger } = options;
   const maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
-  const { host } = config;
   const open: Listener[] = [];
   const addresses: {
     http?: TcpAddress;
@@ -227,21 +227,30 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
           connect(request, response);
         }
       });
-      await listen(server, `${host}:${port} (http_port)`, () => server.listen(port, host));
+      const host = config.http_address;
+      await listen(server, `${host}:${port} (http_address, http_port)`, () =>
+        server.listen(port, host),
+      );
       open.push(closeHttp1(server));
       addresses.http = tcpAddress(server);
     }
     if (config.grpc_port !== false) {
       const port = config.grpc_port;
       const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
-      await listen(server, `${host}:${port} (grpc_port)`, () => server.listen(port, host));
+      const host = config.grpc_address;
+      await listen(server, `${host}:${port} (grpc_address, grpc_port)`, () =>
+        server.listen(port, host),
+      );
       open.push(listener);
       addresses.grpc = tcpAddress(server);
     }
     if (config.metrics_port !== false && metrics !== undefined) {
       const port = config.metrics_port;
       const server = createHttpServer(HTTP1_OPTIONS, metrics);
-      await listen(server, `${host}:${port} (metrics_port)`, () => server.listen(port, host));
+      const host = config.metrics_address;
+      await listen(server, `${host}:${port} (metrics_address, metrics_port)`, () =>
+        server.listen(port, host),
+      );
       open.push(closeHttp1(server));
       addresses.metrics = tcpAddress(server);
     }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createBackoff } from "../src/client/backoff.js";
+import { backoffDelayMs, createBackoff } from "../src/backoff.js";
 
 const options = { initialDelayMs: 100, maxDelayMs: 1_000, multiplier: 2, jitter: 0.2 };
 
@@ -59,5 +59,20 @@ describe("createBackoff", () => {
         },
       ),
     );
+  });
+});
+
+describe("backoffDelayMs", () => {
+  it("stays a number however many retries came before", () => {
+    const options = { initialDelayMs: 5, maxDelayMs: 60 };
+    expect(backoffDelayMs(options, 4000)).toBe(60);
+    expect(backoffDelayMs({ ...options, initialDelayMs: 0 }, 4000)).toBe(0);
+  });
+
+  it("doubles without jitter by default", () => {
+    const options = { initialDelayMs: 100, maxDelayMs: 10_000 };
+    expect([0, 1, 2, 6, 7, 8].map((retry) => backoffDelayMs(options, retry))).toEqual([
+      100, 200, 400, 6_400, 10_000, 10_000,
+    ]);
   });
 });
