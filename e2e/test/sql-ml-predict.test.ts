@@ -2,14 +2,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fraudScore, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
+import {
+  type SpawnedSidecarAddresses,
+  spawnSidecar,
+  stopAllSidecars,
+} from "@gpu-sidecar/sidecar-server/testing";
 import { createSqlSession, SqlErrorCode, type SqlSession } from "@gpu-sidecar/sql-udf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchInferenceCount } from "./model-statistics.js";
-import { killAllSidecars, type SidecarProcess, startSidecar } from "./sidecar-process.js";
 
 // CREATE MODEL and ML_PREDICT on DuckDB against a real gpu-sidecar process (issue #13).
 const dir = mkdtempSync(join(tmpdir(), "sql-ml-predict-"));
-let sidecar: SidecarProcess;
+let sidecar: SpawnedSidecarAddresses;
 let session: SqlSession;
 const ROWS = 300;
 
@@ -33,7 +37,7 @@ function reference(id: number): number {
 }
 
 beforeAll(async () => {
-  sidecar = await startSidecar(join(dir, "sidecar.sock"), { http: true });
+  sidecar = await spawnSidecar({ uds: join(dir, "sidecar.sock") }).serving;
   session = await createSqlSession();
   await session.execute(`CREATE TABLE tx (id INTEGER, merchant VARCHAR, features FLOAT[])`);
   const values = Array.from(
@@ -45,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await session?.close();
-  killAllSidecars();
+  await stopAllSidecars(1_000);
   rmSync(dir, { recursive: true, force: true });
 });
 

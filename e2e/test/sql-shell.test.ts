@@ -5,8 +5,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { fraudScore, syntheticTransaction } from "@gpu-sidecar/sidecar-server/demo-model";
+import {
+  type SpawnedSidecarAddresses,
+  spawnSidecar,
+  stopAllSidecars,
+} from "@gpu-sidecar/sidecar-server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { killAllSidecars, type SidecarProcess, startSidecar } from "./sidecar-process.js";
 
 // The gpu-sidecar-sql shell as a user meets it: a process, a database file, a real sidecar.
 const packageJson = createRequire(import.meta.url).resolve("@gpu-sidecar/sql-udf/package.json");
@@ -19,7 +23,7 @@ const SHELL = join(
 const dir = mkdtempSync(join(tmpdir(), "sql-shell-"));
 const database = join(dir, "shop.duckdb");
 const ROWS = 3000;
-let sidecar: SidecarProcess;
+let sidecar: SpawnedSidecarAddresses;
 
 interface Run {
   readonly code: number | null;
@@ -45,7 +49,7 @@ async function shell(args: readonly string[], stdin?: string): Promise<Run> {
 }
 
 beforeAll(async () => {
-  sidecar = await startSidecar(join(dir, "sidecar.sock"), { http: true });
+  sidecar = await spawnSidecar({ uds: join(dir, "sidecar.sock") }).serving;
   const values = Array.from(
     { length: ROWS },
     (_, id) => `(${id}, [${[...syntheticTransaction(id)].join(",")}])`,
@@ -60,8 +64,8 @@ beforeAll(async () => {
   );
 }, 60_000);
 
-afterAll(() => {
-  killAllSidecars();
+afterAll(async () => {
+  await stopAllSidecars(1_000);
   rmSync(dir, { recursive: true, force: true });
 });
 
