@@ -65,7 +65,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await stopAllSidecars();
+  await stopAllSidecars(1_000);
   rmSync(dir, { recursive: true, force: true });
 });
 

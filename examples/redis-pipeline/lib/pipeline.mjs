@@ -5,25 +5,29 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { spawnSidecar } from "@gpu-sidecar/example-main-job/lib/sidecar-process.mjs";
+import { spawnSidecar } from "@gpu-sidecar/sidecar-server/testing";
 import { startRedisServer } from "./redis-server.mjs";
 import { sqlReport } from "./sql-report.mjs";
 import { GROUP, RESULTS, STREAM } from "./stream-names.mjs";
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 
+/** A sidecar serving only the fraud model on `socketPath` (its REST port for readiness). */
 async function startReadySidecar(socketPath) {
-  const sidecar = spawnSidecar({ socketPath, model: "fraud" });
-  const { httpUrl } = await sidecar.listening;
-  for (;;) {
-    const ready = await fetch(`${httpUrl}/v2/models/fraud/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return sidecar;
-    if (!sidecar.running) throw new Error(`the sidecar exited:\n${sidecar.recentLog()}`);
-    await sleep(50);
-  }
+  const sidecar = spawnSidecar({
+    uds: socketPath,
+    args: [
+      "--model-control-mode",
+      "explicit",
+      "--load-model",
+      "fraud",
+      "--strict-model-load",
+      "--grpc-port",
+      "false",
+    ],
+  });
+  await sidecar.serving;
+  return sidecar;
 }
 
 function startNode(script, args, onEvent) {

@@ -107,20 +107,20 @@ export async function createSqlSession(options: SqlSessionOptions = {}): Promise
     const { definition } = await catalog.require(call.model);
     if (call.kind === "table") {
       const runtime = readMlPredictOptions(call.config);
-      await runMlPredict({
+      return runMlPredict({
         instance,
         connection,
         definition,
         provider: createProvider(definition),
         relation: `SELECT * FROM ${call.table}`,
         relationName: `table ${call.table}`,
+        table: call.table,
         columns: call.columns,
         runtime,
         output,
         onProgress: options.onProgress,
         signal,
       });
-      return output;
     }
     const from = enclosingFromClause(tokens, call.first);
     if (from === undefined) {

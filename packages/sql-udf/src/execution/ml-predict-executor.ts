@@ -26,6 +26,11 @@ export interface MlPredictRun {
   readonly provider: ModelProvider;
   /** A query giving the input relation. */
   readonly relation: string;
+  /**
+   * The input when it is a table: the result then keeps only each row's `rowid` beside the
+   * outputs, and the query joins the table back, instead of copying every input column.
+   */
+  readonly table?: string | undefined;
   /** How the input is named in messages. */
   readonly relationName: string;
   /** The DESCRIPTOR(...) columns. */
@@ -35,6 +40,19 @@ export interface MlPredictRun {
   readonly output: string;
   readonly onProgress?: ((progress: MlPredictProgress) => void) | undefined;
   readonly signal?: AbortSignal | undefined;
+}
+
+/** The column of a keyed result that holds the input row's `rowid`. */
+const ROW_KEY = "__gpu_sidecar_row";
+
+/** Whether `table` is a base table (a view has no `rowid`). */
+async function hasRowid(connection: DuckDBConnection, table: string): Promise<boolean> {
+  try {
+    await connection.run(`SELECT rowid FROM ${table} LIMIT 0`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** DuckDB's standard vector size: rows per appended chunk. */
@@ -94,13 +112,14 @@ function toSqlError(error: unknown, run: MlPredictRun): SqlError {
 }
 
 /**
- * Runs ML_PREDICT into a temporary table: binds the DDL to the served signature (no row is
+ * Runs ML_PREDICT into a temporary table and returns the SQL that reads the result in its
+ * place (the table, or for a base table a join of it with the outputs by `rowid`): binds the DDL to the served signature (no row is
  * sent before that passes), streams the input relation chunk by chunk through `asyncInference`
  * and appends each scored chunk with the appender. Memory holds one input chunk, the
  * operator's capacity and one output chunk, never the table. On any failure the table is
  * dropped and the error says why: no partial result.
  */
-export async function runMlPredict(run: MlPredictRun): Promise<void> {
+export async function runMlPredict(run: MlPredictRun): Promise<string> {
   const { connection, definition, provider, runtime, output } = run;
   const started = performance.now();
   const reader = await run.instance.connect();
@@ -134,23 +153,27 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
       );
     }
     // Input columns of the DDL's element type are read as they are; others through a CAST.
-    const casts: string[] = [];
-    const inputColumns = signature.inputs.map((bound, i) => {
+    const inputExpressions = signature.inputs.map((bound, i) => {
       const position = positions[i] as number;
       const source = types[position] as string;
-      checkColumnType(source, bound, names[position] as string);
+      const name = names[position] as string;
+      checkColumnType(source, bound, name);
       const type = duckdbType(bound.column.type);
-      if (elementType(source) === elementType(type)) return position;
-      casts.push(`CAST(${quoteColumn(names[position] as string)} AS ${type})`);
-      return names.length + casts.length - 1;
+      return elementType(source) === elementType(type)
+        ? quoteColumn(name)
+        : `CAST(${quoteColumn(name)} AS ${type})`;
     });
+    const keyed = run.table !== undefined && (await hasRowid(reader, run.table));
+    const kept = keyed
+      ? [{ name: ROW_KEY, type: "BIGINT", expression: "rowid" }]
+      : names.map((name, i) => ({ name, type: types[i] as string, expression: quoteColumn(name) }));
 
     const outputNames = outputColumnNames(
       names,
       signature.outputs.map((bound) => bound.column.name),
     );
     const columnsDdl = [
-      ...names.map((name, i) => `${quoteColumn(name)} ${types[i]}`),
+      ...kept.map((column) => `${quoteColumn(column.name)} ${column.type}`),
       ...signature.outputs.map(
         (bound, i) => `${quoteColumn(outputNames[i] as string)} ${duckdbType(bound.column.type)}`,
       ),
@@ -159,10 +182,11 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
     created = true;
     const chunkTypes = (await connection.run(`SELECT * FROM ${output} LIMIT 0`)).columnTypes();
 
+    const selected = [...kept.map((column) => column.expression), ...inputExpressions].join(", ");
     const source = await reader.stream(
-      `SELECT *${casts.map((cast) => `, ${cast}`).join("")} FROM (${run.relation})`,
+      `SELECT ${selected} FROM ${keyed ? run.table : `(${run.relation})`}`,
     );
-    const width = names.length;
+    const width = kept.length;
     async function* rows(): AsyncGenerator<InputRow> {
       let number = 0;
       for (;;) {
@@ -173,7 +197,7 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
           number++;
           yield {
             values: columns.slice(0, width).map((column) => column[r] as DuckDBValue),
-            inputs: inputColumns.map((c) => (columns[c] as DuckDBValue[])[r] as DuckDBValue),
+            inputs: columns.slice(width).map((column) => column[r] as DuckDBValue),
             number,
           };
         }
@@ -244,6 +268,10 @@ export async function runMlPredict(run: MlPredictRun): Promise<void> {
     } finally {
       appender.closeSync();
     }
+    if (!keyed) return output;
+    const outputs = outputNames.map((name) => `__out.${quoteColumn(name)}`).join(", ");
+    const order = runtime.ordered ? ` ORDER BY __out.${ROW_KEY}` : "";
+    return `(SELECT __in.*, ${outputs} FROM ${run.table} AS __in JOIN ${output} AS __out ON __in.rowid = __out.${ROW_KEY}${order})`;
   } catch (error) {
     if (created) await connection.run(`DROP TABLE IF EXISTS ${output}`).catch(() => {});
     throw toSqlError(error, run);
