@@ -1,12 +1,12 @@
 #!/usr/bin/env node
+import { SidecarError } from "@gpu-sidecar/sidecar-core";
 import {
   ConfigError,
   LOG_LEVELS,
   loadSidecarConfig,
   MODEL_CONTROL_MODES,
   type SidecarConfigFlags,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+} from "@gpu-sidecar/sidecar-core/config";
 import { Command, Option } from "commander";
 import { pino } from "pino";
 import { createConfiguredMetrics } from "./metrics/configured-metrics.js";

@@ -1,5 +1,5 @@
 import { Agent } from "node:http";
-import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
+import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as ServerModule from "../src/index.js";

@@ -1,11 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  ErrorCode,
-  isModelName,
-  type Lifecycle,
-  LifecycleState,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, type Lifecycle, LifecycleState, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { isModelName } from "@gpu-sidecar/sidecar-core/config";
 import type { Logger } from "pino";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";
