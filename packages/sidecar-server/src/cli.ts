@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { SidecarError } from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 import {
   ConfigError,
   LOG_LEVELS,
@@ -7,7 +7,7 @@ import {
   MODEL_CONTROL_MODES,
   type SidecarConfigFlags,
 } from "@gpu-sidecar/sidecar-core/config";
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { pino } from "pino";
 import { createConfiguredMetrics } from "./metrics/configured-metrics.js";
 import { SERVER_VERSION } from "./server/server-info.js";
@@ -61,7 +61,14 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
   } catch (error) {
     const failure = SidecarError.from(error);
-    logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);
+    // An expected failure (a port in use, a model that does not load) is said by its message;
+    // pino's error serializer would repeat the causes, so only an unexpected one logs `err`.
+    logger.fatal(
+      failure.code === ErrorCode.Internal
+        ? { err: failure, code: failure.code }
+        : { code: failure.code },
+      `cannot start: ${failure.message}`,
+    );
     process.exit(EXIT_FAILURE);
   }
   if (signalled) drain(sidecar);
@@ -71,10 +78,14 @@ const program = new Command("gpu-sidecar")
   .description(
     "One long-lived inference sidecar per GPU node: dynamic batching behind the Open Inference Protocol (KServe v2 / Triton) over gRPC, REST and a Unix socket.",
   )
-  .version(SERVER_VERSION);
+  .version(SERVER_VERSION, "-v, --version")
+  // A usage error (an unknown flag, a missing value) is an unusable configuration: exit 2, as
+  // documented, instead of commander's 1. Help and version still exit 0.
+  .exitOverride();
 
 program
-  .command("serve")
+  // The default: `gpu-sidecar --model-repository ./models` serves too.
+  .command("serve", { isDefault: true })
   .description(
     "Load the model repository and serve it. Settings come from defaults < --config file < GPU_SIDECAR_* environment variables < these flags.",
   )
@@ -130,6 +141,10 @@ running requests within server.limits.drain_timeout_ms, removes its socket and e
   .action((flags: SidecarConfigFlags) => serve(flags));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // commander has printed the message (or the help) already.
+    process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
+  }
   process.stderr.write(`gpu-sidecar: ${SidecarError.from(error).message}\n`);
   process.exit(EXIT_FAILURE);
 });
