@@ -22,13 +22,14 @@ const STOP_GRACE_MS = 10_000;
 /**
  * Starts one `gpu-sidecar serve` process serving only `modelName` from `repository` on a fresh
  * Unix socket and a REST port chosen by the system (for its statistics), and resolves once the
- * model is ready.
- * @param {{ repository: string, modelName: string }} options
+ * model is ready. `env` replaces the environment (the profile script sets NODE_OPTIONS).
+ * @param {{ repository: string, modelName: string, env?: NodeJS.ProcessEnv }} options
  * @returns {Promise<SidecarProcess>}
  */
-export async function startSidecarProcess({ repository, modelName }) {
+export async function startSidecarProcess({ repository, modelName, env }) {
   const sidecar = spawnSidecar({
     modelRepository: repository,
+    ...(env === undefined ? {} : { env }),
     startTimeoutMs: START_TIMEOUT_MS,
     args: [
       "--model-control-mode",

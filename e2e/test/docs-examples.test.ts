@@ -77,9 +77,14 @@ function execute(file: string, args: readonly string[], cwd: string, env = {}): 
   });
 }
 
-/** Package docs speak to a project that installed the packages; the others to a clone. */
+/**
+ * Package docs speak to a project that installed the packages; the others, and shell lines of
+ * package docs that name the clone's own paths (`node packages/…`), to a clone.
+ */
 function cwdOf(block: DocBlock): string {
-  return block.where.startsWith("packages/") ? E2E : REPOSITORY;
+  if (!block.where.startsWith("packages/")) return REPOSITORY;
+  const clone = block.language !== "ts" && /(^|\s)packages\//m.test(block.code);
+  return clone ? REPOSITORY : E2E;
 }
 
 async function toModule(code: string): Promise<string> {

@@ -19,7 +19,12 @@ import type {
   WorkerView,
 } from "./placement-types.js";
 import { checkRegistration, missingResource } from "./registration-checks.js";
-import { type ResolvedNeed, resolveNeed, WorkerCapacity } from "./worker-capacity.js";
+import {
+  type ResolvedNeed,
+  resolveNeed,
+  WorkerCapacity,
+  type WorkerFit,
+} from "./worker-capacity.js";
 
 /** Options of `createPlacementEngine`. */
 export interface PlacementEngineOptions {
@@ -60,6 +65,12 @@ export interface PlacementEngine {
    * model it needs.
    */
   allocate(request: PlacementRequest): PlacementResult;
+  /**
+   * Whether `request` could be placed on this worker now, without placing it: undefined when
+   * it could, else the reason it cannot (lost, not serving, model not READY, short of what).
+   * The kube-scheduler extender's filter asks this for each node.
+   */
+  refusal(request: PlacementRequest, workerId: string): string | undefined;
   /** Frees an allocation, or withdraws a pending request. */
   release(requestId: string): void;
   /** Applies the grace deadlines that have passed; a live view calls it on a timer. */
@@ -88,6 +99,8 @@ interface NormalizedRequest {
 interface Placed {
   readonly request: NormalizedRequest;
   readonly allocation: Allocation;
+  /** What the allocation holds, resolved (the worker's default slot for UNKNOWN). */
+  readonly need: ResolvedNeed;
 }
 
 interface Waiting {
@@ -133,7 +146,6 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
   const down = new Set<WorkerCapacity>();
   const placed = new Map<string, Placed>();
   const waiting = new Map<string, Waiting>();
-  const candidates: WorkerCapacity[] = [];
   let closed = false;
 
   function assertOpen(call: string): void {
@@ -162,79 +174,122 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
 
   function eligible(worker: WorkerCapacity, request: NormalizedRequest): boolean {
     return (
-      worker.live && worker.hasModelsReady(request.models) && worker.mayFit(needOn(request, worker))
+      worker.live && worker.mayFit(needOn(request, worker)) && worker.hasModelsReady(request.models)
     );
   }
 
   function better(a: WorkerCapacity, b: WorkerCapacity): boolean {
-    const ua = a.utilization();
-    const ub = b.utilization();
-    return ua < ub || (ua === ub && a.order < b.order);
+    return a.utilization < b.utilization || (a.utilization === b.utilization && a.order < b.order);
+  }
+
+  /**
+   * `spread`'s order: workers by utilization, then registration order. Kept sorted as
+   * allocations change it, so a decision takes the first worker that fits, usually the first.
+   */
+  const byUtilization: WorkerCapacity[] = [];
+  /** The first position whose worker ranks at or after (utilization, order). */
+  function lowerBound(utilization: number, order: number): number {
+    let low = 0;
+    let high = byUtilization.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      const other = byUtilization[middle] as WorkerCapacity;
+      const at = other.rankedUtilization as number;
+      if (at < utilization || (at === utilization && other.order < order)) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  function unrank(worker: WorkerCapacity): void {
+    const at = worker.rankedUtilization;
+    if (at === undefined) return;
+    byUtilization.splice(lowerBound(at, worker.order), 1);
+    worker.rankedUtilization = undefined;
+  }
+
+  function rank(worker: WorkerCapacity): void {
+    if (strategy !== "spread") return;
+    unrank(worker);
+    byUtilization.splice(lowerBound(worker.utilization, worker.order), 0, worker);
+    worker.rankedUtilization = worker.utilization;
   }
 
   /** The chosen worker and its GPU shares, or undefined when nothing live fits. */
   function choose(request: NormalizedRequest): Allocation | undefined {
-    if (strategy === "pack") {
-      for (const worker of ordered) {
-        if (!eligible(worker, request)) continue;
-        const allocation = tryOn(worker, request);
-        if (allocation !== undefined) return allocation;
-      }
-      return undefined;
-    }
-    candidates.length = 0;
-    for (const worker of ordered) if (eligible(worker, request)) candidates.push(worker);
-    while (candidates.length > 0) {
-      const index = strategy === "spread" ? leastUtilized() : twoChoices();
-      const worker = candidates[index] as WorkerCapacity;
+    if (strategy === "least-queue") return twoChoices(request);
+    for (const worker of strategy === "pack" ? ordered : byUtilization) {
+      if (!eligible(worker, request)) continue;
       const allocation = tryOn(worker, request);
       if (allocation !== undefined) return allocation;
-      // The pre-check let through a worker the exact test refuses: drop it and choose again.
-      candidates[index] = candidates[candidates.length - 1] as WorkerCapacity;
-      candidates.pop();
     }
     return undefined;
   }
 
-  function leastUtilized(): number {
-    let best = 0;
-    for (let i = 1; i < candidates.length; i++) {
-      if (better(candidates[i] as WorkerCapacity, candidates[best] as WorkerCapacity)) best = i;
+  /** Random draws over all workers before `least-queue` lists the fitting ones instead. */
+  const SAMPLE_DRAWS = 16;
+
+  /**
+   * Ray Serve's power of two choices: two distinct random workers among those that fit, the
+   * shorter sidecar queue wins (then the lower utilization, then registration order). The two
+   * are drawn from all workers and redrawn while they do not fit, which is uniform over the
+   * fitting ones; when few fit, they are listed and drawn from directly.
+   */
+  function twoChoices(request: NormalizedRequest): Allocation | undefined {
+    if (ordered.length === 0) return undefined;
+    const picked: { worker: WorkerCapacity; allocation: Allocation }[] = [];
+    for (let draw = 0; draw < SAMPLE_DRAWS && picked.length < 2; draw++) {
+      const worker = ordered[uniformInt(rng, 0, ordered.length - 1)] as WorkerCapacity;
+      if (picked.some((p) => p.worker === worker) || !eligible(worker, request)) continue;
+      const allocation = tryOn(worker, request);
+      if (allocation !== undefined) picked.push({ worker, allocation });
     }
-    return best;
+    if (picked.length < 2) {
+      picked.length = 0;
+      for (const worker of ordered) {
+        if (!eligible(worker, request)) continue;
+        const allocation = tryOn(worker, request);
+        if (allocation !== undefined) picked.push({ worker, allocation });
+      }
+      if (picked.length <= 1) return picked[0]?.allocation;
+      const first = uniformInt(rng, 0, picked.length - 1);
+      let second = uniformInt(rng, 0, picked.length - 2);
+      if (second >= first) second++;
+      picked.splice(0, picked.length, picked[first] as never, picked[second] as never);
+    }
+    const [a, b] = picked as [(typeof picked)[number], (typeof picked)[number]];
+    if (a.worker.queueDepth !== b.worker.queueDepth) {
+      return a.worker.queueDepth < b.worker.queueDepth ? a.allocation : b.allocation;
+    }
+    return better(a.worker, b.worker) ? a.allocation : b.allocation;
   }
 
-  /** Ray Serve's power of two choices: two distinct random candidates, the shorter queue wins. */
-  function twoChoices(): number {
-    if (candidates.length === 1) return 0;
-    const first = uniformInt(rng, 0, candidates.length - 1);
-    let second = uniformInt(rng, 0, candidates.length - 2);
-    if (second >= first) second++;
-    const a = candidates[first] as WorkerCapacity;
-    const b = candidates[second] as WorkerCapacity;
-    if (a.queueDepth !== b.queueDepth) return a.queueDepth < b.queueDepth ? first : second;
-    return better(a, b) ? first : second;
-  }
+  /** The fit each candidate allocation was computed from, for `commit` to keep. */
+  const fits = new WeakMap<Allocation, WorkerFit>();
 
   function tryOn(worker: WorkerCapacity, request: NormalizedRequest): Allocation | undefined {
     const need = needOn(request, worker);
-    const gpus = worker.fit(need, strategy);
-    if (gpus === undefined) return undefined;
-    return {
+    const fit = worker.fit(need, strategy);
+    if (fit === undefined) return undefined;
+    const allocation: Allocation = {
       requestId: request.request.id,
       workerId: worker.registration.id,
       sidecar: worker.registration.sidecar,
       profile: need.profile,
-      gpus,
+      gpus: fit.gpus,
       models: request.models,
     };
+    fits.set(allocation, fit);
+    return allocation;
   }
 
   function commit(request: NormalizedRequest, allocation: Allocation): void {
     const worker = workers.get(allocation.workerId) as WorkerCapacity;
-    worker.take(allocation.profile, allocation.gpus);
+    const need = needOn(request, worker);
     worker.allocations.add(allocation.requestId);
-    placed.set(allocation.requestId, { request, allocation });
+    worker.take(need, fits.get(allocation) as WorkerFit);
+    rank(worker);
+    placed.set(allocation.requestId, { request, allocation, need });
     metric.allocations.add(1);
   }
 
@@ -300,8 +355,9 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
 
   function free(entry: Placed): void {
     const worker = workers.get(entry.allocation.workerId) as WorkerCapacity;
-    worker.give(entry.allocation.profile, entry.allocation.gpus);
     worker.allocations.delete(entry.allocation.requestId);
+    worker.give(entry.need, entry.allocation.gpus);
+    rank(worker);
     placed.delete(entry.allocation.requestId);
     metric.allocations.add(-1);
   }
@@ -372,20 +428,25 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
     return { request, models: [...models], need };
   }
 
-  function checkModelsKnown(request: NormalizedRequest): void {
-    const served = new Set<string>();
-    let reported = false;
-    for (const worker of ordered) {
-      if (worker.models.size > 0) reported = true;
-      for (const model of worker.models.keys()) served.add(model);
+  /** How many workers' sidecars serve each model (READY or not), kept by reportSidecar. */
+  const served = new Map<string, number>();
+
+  function countServed(models: ReadonlyMap<string, boolean>, delta: 1 | -1): void {
+    for (const model of models.keys()) {
+      const count = (served.get(model) ?? 0) + delta;
+      if (count === 0) served.delete(model);
+      else served.set(model, count);
     }
+  }
+
+  function checkModelsKnown(request: NormalizedRequest): void {
     // Before any sidecar has said what it serves, an unknown model may simply not be known yet.
-    if (!reported) return;
+    if (served.size === 0) return;
     for (const model of request.models) {
       if (!served.has(model)) {
         throw new PlacementError(
           PlacementErrorCode.UnknownModel,
-          `allocate: request ${request.request.id} needs model ${JSON.stringify(model)}, which no sidecar serves; the sidecars serve: ${[...served].sort().join(", ")}`,
+          `allocate: request ${request.request.id} needs model ${JSON.stringify(model)}, which no sidecar serves; the sidecars serve: ${[...served.keys()].sort().join(", ")}`,
         );
       }
     }
@@ -393,6 +454,12 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
 
   function checkCanEverFit(request: NormalizedRequest): void {
     if (request.need === undefined || ordered.length === 0) return;
+    const { profile, gpu } = request.need;
+    // The common case first, without building the message's inputs.
+    const holds = (worker: WorkerCapacity) =>
+      worker.registration.total.allFieldsNoLessThan(profile) &&
+      worker.registration.gpus.length >= gpu.whole;
+    if (ordered.some(holds)) return;
     const missing = missingResource(
       request.need,
       ordered.map((worker) => worker.registration),
@@ -420,6 +487,8 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
       })),
       allocations: [...worker.allocations],
       queueDepth: worker.queueDepth,
+      models: Object.fromEntries(worker.models),
+      utilization: worker.utilization,
     };
   }
 
@@ -443,6 +512,7 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
       );
       workers.set(registration.id, worker);
       ordered.push(worker);
+      rank(worker);
     },
 
     unregisterWorker(workerId) {
@@ -451,6 +521,8 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
       expire();
       if (!worker.blocked) lose(worker, `worker ${workerId} unregistered`);
       down.delete(worker);
+      countServed(worker.models, -1);
+      unrank(worker);
       workers.delete(workerId);
       ordered = ordered.filter((other) => other !== worker);
     },
@@ -462,7 +534,9 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
       let capacityAppeared = false;
       if (report.models !== undefined) {
         const before = worker.models;
+        countServed(before, -1);
         worker.models = new Map(Object.entries(report.models));
+        countServed(worker.models, 1);
         for (const [model, ready] of worker.models) {
           if (ready && before.get(model) !== true) capacityAppeared = true;
         }
@@ -510,6 +584,27 @@ export function createPlacementEngine(options: PlacementEngineOptions = {}): Pla
         return { placed: true, allocation };
       }
       return { placed: false, reason: hold(normalized, undefined) };
+    },
+
+    refusal(request, workerId) {
+      assertOpen("refusal");
+      expire();
+      const worker = workerOf("refusal", workerId);
+      const normalized = normalize(request);
+      if (worker.blocked)
+        return `sidecar ${worker.registration.sidecar} was lost (gone past the grace period)`;
+      if (worker.status !== "serving") {
+        return `sidecar ${worker.registration.sidecar} is ${worker.status}`;
+      }
+      const notReady = normalized.models.filter((model) => worker.models.get(model) !== true);
+      if (notReady.length > 0) {
+        const served = [...worker.models].filter(([, ready]) => ready).map(([model]) => model);
+        return `model ${notReady.join(", ")} is not READY on sidecar ${worker.registration.sidecar} (READY: ${served.join(", ") || "none"})`;
+      }
+      const need = needOn(normalized, worker);
+      if (worker.fit(need, strategy) !== undefined) return undefined;
+      const gpuFree = worker.deviceFree.map((free) => free.getExtendedResource(gpuResource));
+      return `not enough free resources for ${need.profile.toString()}: free ${worker.free.toString()}, free GPU shares [${gpuFree.join(", ")}]`;
     },
 
     release(requestId) {

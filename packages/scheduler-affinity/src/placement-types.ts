@@ -128,4 +128,8 @@ export interface WorkerView {
   }[];
   readonly allocations: readonly string[];
   readonly queueDepth: number;
+  /** The models its sidecar serves, each with whether it is READY. */
+  readonly models: Readonly<Record<string, boolean>>;
+  /** The largest used fraction of its CPU, memory or GPUs, 0 to 1 (what `spread` minimizes). */
+  readonly utilization: number;
 }

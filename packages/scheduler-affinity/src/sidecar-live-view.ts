@@ -45,6 +45,9 @@ interface Followed {
   polling: boolean;
 }
 
+/** Shortest deadline of a poll's calls, whatever the interval: a busy sidecar is not a lost one. */
+const MIN_PROBE_TIMEOUT_MS = 2_000;
+
 /**
  * Little's law: the time requests spent queued during an interval, divided by the interval, is
  * the mean number of requests that were waiting.
@@ -73,13 +76,12 @@ export function createSidecarLiveView(options: SidecarLiveViewOptions): SidecarL
   async function poll(workerId: string, entry: Followed): Promise<void> {
     if (!entry.serving || entry.polling) return;
     entry.polling = true;
-    const timeoutMs = Math.ceil(pollIntervalMs);
+    // A slow answer is no answer about readiness: a probe that fails changes nothing.
+    const timeoutMs = Math.max(Math.ceil(pollIntervalMs), MIN_PROBE_TIMEOUT_MS);
     try {
       const statistics = await entry.client.modelStatistics(undefined, { timeoutMs });
       const names = [...new Set(statistics.map((entry) => entry.name))];
-      const ready = await Promise.all(
-        names.map((name) => entry.client.ready(name, { timeoutMs }).catch(() => false)),
-      );
+      const ready = await Promise.all(names.map((name) => entry.client.ready(name, { timeoutMs })));
       const at = performance.now();
       const queueNs = totalQueueNs(statistics);
       const queueDepth =

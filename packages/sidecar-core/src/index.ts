@@ -1,5 +1,6 @@
 export type {
   Backend,
+  InstanceDevice,
   LoadedModel,
   ModelLoadRequest,
   ModelSignature,

@@ -61,14 +61,16 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
   } catch (error) {
     const failure = SidecarError.from(error);
-    // An expected failure (a port in use, a model that does not load) is said by its message;
-    // pino's error serializer would repeat the causes, so only an unexpected one logs `err`.
+    // An expected failure (a port in use, a missing repository) is said in full by its
+    // message; only a bug's stack helps anyone.
     logger.fatal(
       failure.code === ErrorCode.Internal
         ? { err: failure, code: failure.code }
         : { code: failure.code },
       `cannot start: ${failure.message}`,
     );
+    // The log may go to a collector; whoever started the process reads stderr.
+    process.stderr.write(`gpu-sidecar: cannot start: ${failure.message}\n`);
     process.exit(EXIT_FAILURE);
   }
   if (signalled) drain(sidecar);

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
@@ -163,15 +164,49 @@ describe("gpu-sidecar CLI", { timeout: 30_000 }, () => {
       ],
     });
     const addresses = await sidecar.serving;
-    const listening = await sidecar.waitForLog("listening");
-    expect(listening.hosts).toEqual({ http: "127.0.0.1", grpc: "127.0.0.3", metrics: "127.0.0.2" });
-    const metricsPort = listening.metrics as number;
-    expect(addresses.metricsUrl).toBe(`http://127.0.0.2:${metricsPort}/metrics`);
+    expect((await sidecar.waitForLog("listening")).hosts).toEqual({
+      http: "127.0.0.1",
+      grpc: "127.0.0.3",
+      metrics: "127.0.0.2",
+    });
+    expect(addresses.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.2:\d+\/metrics$/);
+    expect(addresses.grpcUrl).toMatch(/^http:\/\/127\.0\.0\.3:/);
+    const metricsPort = portOfUrl(addresses.metricsUrl);
     expect((await fetch(`http://127.0.0.2:${metricsPort}/metrics`)).status).toBe(200);
     await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
-    const grpcPort = portOfUrl(addresses.grpcUrl);
-    expect(addresses.grpcUrl).toBe(`http://127.0.0.3:${grpcPort}`);
-    await expect(fetch(`http://127.0.0.1:${grpcPort}/`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${portOfUrl(addresses.grpcUrl)}/`)).rejects.toThrow();
     expect((await http(portOfUrl(addresses.httpUrl), "/v2/health/live")).status).toBe(200);
   }, 30_000);
+
+  it("says why it cannot start in one stderr line and exits 1: port in use, missing repository", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const inUse = await run([
+        "serve",
+        "--model-repository",
+        BROKEN_REPO,
+        "--http-port",
+        String(taken),
+        "--grpc-port",
+        "0",
+        "--metrics-port",
+        "false",
+      ]);
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toBe(
+        `gpu-sidecar: cannot start: cannot listen on 127.0.0.1:${taken} (http_address, http_port): the address is in use; stop the other process or choose another port (0 picks a free one)\n`,
+      );
+    } finally {
+      blocker.close();
+    }
+    const missing = await run(["serve", "--model-repository", "/no/such/repository"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      "gpu-sidecar: cannot start: model repository /no/such/repository does not exist or is not a directory\n",
+    );
+    // The log line says the same, without a stack.
+    expect(missing.stdout).not.toContain("stack");
+  });
 });

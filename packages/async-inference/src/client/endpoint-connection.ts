@@ -9,6 +9,7 @@ import {
 import type { EndpointAddress } from "./endpoint-address.js";
 import type { EndpointState, EndpointStatus } from "./endpoint-state.js";
 import type { ModelInferCall } from "./grpc-model-infer-call.js";
+import type { ModelStreamInferCall } from "./grpc-model-stream-infer-call.js";
 import { startHealthWatcher } from "./health-watcher.js";
 import { toSidecarError } from "./to-sidecar-error.js";
 
@@ -18,6 +19,8 @@ export interface EndpointConnectionOptions {
   readonly transport: Transport;
   /** ModelInfer without Connect's pipeline; absent: through the Connect client. */
   readonly modelInfer?: ModelInferCall | undefined;
+  /** ModelStreamInfer without Connect's pipeline; absent: through the Connect client. */
+  readonly modelStreamInfer?: ModelStreamInferCall | undefined;
   /** Closes the transport's connection; absent when the caller owns the transport. */
   readonly closeTransport: (() => void) | undefined;
   readonly healthService: string;
@@ -33,6 +36,8 @@ export interface EndpointConnection {
   readonly inference: Client<typeof GRPCInferenceService>;
   /** One unary ModelInfer; rejects with what the Connect client would reject with. */
   readonly modelInfer: ModelInferCall;
+  /** One ModelStreamInfer; rejects with what the Connect client would reject with. */
+  readonly modelStreamInfer: ModelStreamInferCall;
   /**
    * A call failed with UNAVAILABLE: routers avoid this endpoint at once, without waiting for
    * the health watch to notice, and the watch starts anew to learn the current status.
@@ -93,6 +98,13 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
           request,
           timeoutMs === undefined ? { signal } : { signal, timeoutMs },
         )),
+    modelStreamInfer:
+      options.modelStreamInfer ??
+      (async (requests, signal, onResponse) => {
+        for await (const response of inference.modelStreamInfer(requests, { signal })) {
+          onResponse(response);
+        }
+      }),
     markUnavailable(error) {
       setStatus("unreachable", error);
       watcher.restart();

@@ -1,16 +1,23 @@
-import { type ClientHttp2Stream, constants, type OutgoingHttpHeaders } from "node:http2";
+import { type ClientHttp2Stream, constants } from "node:http2";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import {
   decodeUnaryGrpcEnvelope,
   encodeGrpcEnvelope,
+  formatGrpcTimeout,
   type ModelInferRequest,
   ModelInferRequestSchema,
   type ModelInferResponse,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
-import { context, propagation, type TextMapSetter } from "@opentelemetry/api";
+import {
+  abortError,
+  callStatusError,
+  grpcRequestHeaders,
+  type ReceivedHeaders,
+  resetError,
+} from "./grpc-call-status.js";
 
 /** One unary gRPC ModelInfer; rejects with what Connect's transport would reject with. */
 export type ModelInferCall = (
@@ -21,103 +28,15 @@ export type ModelInferCall = (
 
 const PATH = "/inference.GRPCInferenceService/ModelInfer";
 
-const headerSetter: TextMapSetter<OutgoingHttpHeaders> = {
-  set(carrier, key, value) {
-    carrier[key] = value;
-  },
-};
-
-/** gRPC's HTTP-status mapping for a response that is not gRPC (a proxy's error page). */
-function codeOfHttpStatus(status: number): Code {
-  switch (status) {
-    case 400:
-      return Code.Internal;
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.Unimplemented;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Code.Unavailable;
-    default:
-      return Code.Unknown;
-  }
-}
-
-/** Connect's mapping of an HTTP/2 reset (connect-node's `connectErrorFromH2ResetCode`). */
-function resetError(rstCode: number): ConnectError | undefined {
-  const c = constants;
-  let code: Code;
-  switch (rstCode) {
-    case c.NGHTTP2_PROTOCOL_ERROR:
-    case c.NGHTTP2_INTERNAL_ERROR:
-    case c.NGHTTP2_FLOW_CONTROL_ERROR:
-    case c.NGHTTP2_SETTINGS_TIMEOUT:
-    case c.NGHTTP2_FRAME_SIZE_ERROR:
-    case c.NGHTTP2_COMPRESSION_ERROR:
-    case c.NGHTTP2_CONNECT_ERROR:
-      code = Code.Internal;
-      break;
-    case c.NGHTTP2_REFUSED_STREAM:
-      code = Code.Unavailable;
-      break;
-    case c.NGHTTP2_CANCEL:
-      code = Code.Canceled;
-      break;
-    case c.NGHTTP2_ENHANCE_YOUR_CALM:
-      code = Code.ResourceExhausted;
-      break;
-    case c.NGHTTP2_INADEQUATE_SECURITY:
-    case c.NGHTTP2_HTTP_1_1_REQUIRED:
-      code = Code.PermissionDenied;
-      break;
-    default:
-      return undefined;
-  }
-  return new ConnectError(`http/2 stream closed with error code 0x${rstCode.toString(16)}`, code);
-}
-
-function statusError(
-  status: string | string[] | undefined,
-  message: string | string[] | undefined,
-): ConnectError | undefined {
-  if (status === undefined || status === "0") return undefined;
-  const code = Number(status);
-  const text = typeof message === "string" ? decodeURIComponent(message) : "";
-  return new ConnectError(
-    text,
-    Number.isInteger(code) && code > 0 && code <= 16 ? code : Code.Unknown,
-  );
-}
-
 /** The response message of a finished call, or its error. */
 function readResponse(
-  headers: Record<string, string | string[] | number | undefined>,
-  trailers: Record<string, string | string[] | undefined> | undefined,
+  headers: ReceivedHeaders,
+  trailers: ReceivedHeaders | undefined,
   chunks: readonly Buffer[],
   received: number,
 ): ModelInferResponse | ConnectError {
-  const status = Number(headers[":status"] ?? 0);
-  const grpcStatus = (trailers?.["grpc-status"] ?? headers["grpc-status"]) as
-    | string
-    | string[]
-    | undefined;
-  const grpcMessage = (trailers?.["grpc-message"] ?? headers["grpc-message"]) as
-    | string
-    | string[]
-    | undefined;
-  if (status !== 200 && grpcStatus === undefined) {
-    return new ConnectError(`HTTP ${status}`, codeOfHttpStatus(status));
-  }
-  const failed = statusError(grpcStatus, grpcMessage);
+  const failed = callStatusError(headers, trailers);
   if (failed !== undefined) return failed;
-  if (grpcStatus === undefined) {
-    return new ConnectError("protocol error: missing status", Code.Internal);
-  }
   const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
   const message = decodeUnaryGrpcEnvelope(body, "output");
   if (message instanceof ConnectError) return message;
@@ -142,22 +61,17 @@ function readResponse(
  */
 export function createGrpcModelInferCall(sessionManager: Http2SessionManager): ModelInferCall {
   return async (request, signal, timeoutMs) => {
-    if (signal.aborted) {
-      throw ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled);
-    }
+    if (signal.aborted) throw abortError(signal);
     const envelope = encodeGrpcEnvelope(toBinary(ModelInferRequestSchema, request));
-    const headers: OutgoingHttpHeaders = {
-      "content-type": "application/grpc+proto",
-      te: "trailers",
-    };
-    if (timeoutMs !== undefined) headers["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
-    propagation.inject(context.active(), headers, headerSetter);
+    const headers = grpcRequestHeaders(
+      timeoutMs === undefined ? undefined : { "grpc-timeout": formatGrpcTimeout(timeoutMs) },
+    );
     const stream: ClientHttp2Stream = await sessionManager.request("POST", PATH, headers, {});
     return new Promise<ModelInferResponse>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let received = 0;
-      let responseHeaders: Record<string, string | string[] | number | undefined> = {};
-      let trailers: Record<string, string | string[] | undefined> | undefined;
+      let responseHeaders: ReceivedHeaders = {};
+      let trailers: ReceivedHeaders | undefined;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (error: unknown, response?: ModelInferResponse) => {
@@ -172,7 +86,7 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         }
       };
       function onAbort() {
-        finish(ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled));
+        finish(abortError(signal));
       }
       signal.addEventListener("abort", onAbort);
       if (timeoutMs !== undefined) {
@@ -182,17 +96,19 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         );
       }
       stream.on("response", (h) => {
-        responseHeaders = h as typeof responseHeaders;
+        responseHeaders = h;
       });
       stream.on("trailers", (t) => {
-        trailers = t as typeof trailers;
+        trailers = t;
       });
       stream.on("data", (chunk: Buffer) => {
         received += chunk.byteLength;
         chunks.push(chunk);
         sessionManager.notifyResponseByteRead(stream);
       });
-      stream.on("error", (error) => finish(error));
+      // A reset stream errors before it closes: read its code as gRPC does (a stream refused
+      // by a draining server is UNAVAILABLE, safe to retry elsewhere).
+      stream.on("error", (error) => finish(resetError(stream.rstCode ?? 0) ?? error));
       stream.on("close", () => {
         if (settled) return;
         const reset = resetError(stream.rstCode ?? 0);

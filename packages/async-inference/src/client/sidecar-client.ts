@@ -75,15 +75,21 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
   const { createTransport } = resolved;
   const changes = new EndpointChanges();
   const connections: EndpointConnection[] = resolved.endpoints.map((address, index) => {
-    const { transport, close, modelInfer } =
+    const { transport, close, modelInfer, modelStreamInfer } =
       createTransport === undefined
         ? createEndpointTransport(address, resolved.protocol, resolved.connection)
-        : { transport: createTransport(address), close: undefined, modelInfer: undefined };
+        : {
+            transport: createTransport(address),
+            close: undefined,
+            modelInfer: undefined,
+            modelStreamInfer: undefined,
+          };
     return createEndpointConnection({
       address,
       index,
       transport,
       modelInfer,
+      modelStreamInfer,
       closeTransport: close,
       healthService: resolved.healthService,
       healthPollIntervalMs: resolved.healthPollIntervalMs,

@@ -128,12 +128,18 @@ export {
   ModelVersionPolicy_SpecificSchema,
   ModelVersionPolicySchema,
 } from "../gen/inference/model_config_pb.js";
+export type { EnvelopeReader } from "./grpc-envelope.js";
 export {
+  createEnvelopeReader,
   decodeUnaryGrpcEnvelope,
   encodeGrpcEnvelope,
   GRPC_ENVELOPE_PREFIX,
 } from "./grpc-envelope.js";
+export { decodeGrpcMessage, encodeGrpcMessage } from "./grpc-message.js";
+export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
 export { createHealthService } from "./health-service.js";
+export type { MessageTensor, MessageTensors } from "./infer-tensors.js";
+export { tensorsOfMessage, tensorsToMessage } from "./infer-tensors.js";
 export type {
   Lifecycle,
   LifecycleChange,
@@ -142,3 +148,10 @@ export type {
 } from "./lifecycle.js";
 export { createLifecycle } from "./lifecycle.js";
 export { LifecycleState } from "./lifecycle-state.js";
+export {
+  errorCodeOfGrpc,
+  grpcCodeOf,
+  grpcCodeOfHttpStatus,
+  httpStatusOfCode,
+} from "./status-codes.js";
+export { formatStreamError, streamErrorCode } from "./stream-error.js";

@@ -4,6 +4,14 @@ import {
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
+import {
+  type BatchSpans,
+  endBatchSpans,
+  endSpan,
+  startBatchSpans,
+  startQueueSpan,
+} from "../tracing/batch-spans.js";
 import {
   assembleInputs,
   type BatchSlice,
@@ -48,6 +56,11 @@ export interface InferenceSubmission {
   readonly timeoutUs?: number | undefined;
   /** Aborting it cancels the request wherever it is. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The context of the request's span, set only while an OpenTelemetry SDK is registered: the
+   * batcher adds its `queue` and `compute` children and links the `batch` span to it.
+   */
+  readonly trace?: Context | undefined;
 }
 
 export interface DynamicBatcherOptions {
@@ -105,6 +118,8 @@ interface RunningBatch {
   /** When the assembled batch was handed to the executor. */
   readonly startedAt: number;
   readonly queueTimeMs: number;
+  /** While tracing and a member is traced. */
+  readonly spans: BatchSpans | undefined;
 }
 
 /**
@@ -196,6 +211,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
       return this.#refuse(SidecarError.from(error, ErrorCode.InvalidArgument));
     }
     this.#queue.push(request);
+    if (request.trace !== undefined) request.queueSpan = startQueueSpan(request.trace);
     this.#pending++;
     this.#metrics?.onQueueDepth?.(this.#queue.size);
     this.#schedulePump();
@@ -234,6 +250,14 @@ class Batcher implements DynamicBatcher, RequestOwner {
       this.#schedulePump();
     }
     this.#pending--;
+    if (request.queueSpan !== undefined) {
+      // Left the queue without a batch: expired, cancelled or failed there.
+      endSpan(
+        request.queueSpan,
+        new Error(`the request ${request.outcome ?? "ended"} in the queue`),
+      );
+      request.queueSpan = undefined;
+    }
     const now = this.#clock.now();
     const outcome = metricOutcomes[request.outcome ?? "rejected"];
     const queueTimeMs = (request.scheduledAt ?? now) - request.enqueuedAt;
@@ -262,6 +286,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
       enqueuedAt: this.#clock.now(),
       timeoutUs,
       signal: submission.signal,
+      trace: submission.trace,
       owner: this,
     });
   }
@@ -368,11 +393,21 @@ class Batcher implements DynamicBatcher, RequestOwner {
 
   #dispatch(batch: ReadyBatch, now: number): void {
     let oldest = now;
+    let traced: Context[] | undefined;
     const slices = batch.members.map((request): BatchSlice => {
       const chunkIndex = request.takeChunk(now);
       const chunk = request.chunks[chunkIndex] as RequestChunk;
       if (request.state === "scheduled") this.#queue.remove(request);
       oldest = Math.min(oldest, request.enqueuedAt);
+      if (request.trace !== undefined) {
+        // The queue span covers the wait for the first batch, like the queue-time metric.
+        if (request.queueSpan !== undefined) {
+          endSpan(request.queueSpan);
+          request.queueSpan = undefined;
+        }
+        traced ??= [];
+        traced.push(request.trace);
+      }
       return { request, chunk, chunkIndex };
     });
     this.#metrics?.onQueueDepth?.(this.#queue.size);
@@ -393,6 +428,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
       dispatchedAt: now,
       startedAt: this.#clock.now(),
       queueTimeMs: now - oldest,
+      spans: traced === undefined ? undefined : startBatchSpans(traced, batch.rows, slices.length),
     };
     this.#running++;
     let result: Promise<Tensor[]>;
@@ -421,6 +457,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
     for (const [index, slice] of batch.slices.entries()) {
       slice.request.completeChunk(slice.chunkIndex, shares[index] as Tensor[]);
     }
+    if (batch.spans !== undefined) endBatchSpans(batch.spans);
     this.#ended(batch, returnedAt, {
       inputMs: batch.startedAt - batch.dispatchedAt,
       inferMs: returnedAt - batch.startedAt,
@@ -431,6 +468,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
   /** Every member of the batch fails with the same error; no other request is touched. */
   #fail(batch: RunningBatch, error: SidecarError, returnedAt = this.#clock.now()): void {
     this.#rejectAll(batch.slices, error);
+    if (batch.spans !== undefined) endBatchSpans(batch.spans, error);
     this.#ended(batch, returnedAt, undefined);
   }
 

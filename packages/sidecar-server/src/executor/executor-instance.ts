@@ -60,7 +60,9 @@ function fromWire(error: WireError): SidecarError {
 
 export function createExecutorInstance(options: ExecutorInstanceOptions): ExecutorInstance {
   const { index, workerData, logger, onIdle } = options;
-  const label = `instance ${index} of model "${workerData.request.name}" version ${workerData.request.version}`;
+  const { device } = workerData.request;
+  const where = device?.kind === "gpu" ? ` (GPU ${device.cudaDevice}, ${device.uuid})` : "";
+  const label = `instance ${index}${where} of model "${workerData.request.name}" version ${workerData.request.version}`;
   let state: State = "starting";
   let worker: Worker;
   let workerExited: Promise<void>;

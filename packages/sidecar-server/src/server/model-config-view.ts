@@ -63,22 +63,17 @@ function versionPolicy(policy: VersionPolicy): NonNullable<ModelConfigInit["vers
 }
 
 /**
- * The instances as Triton's instance groups: one group of `instances` workers, on GPU 0 when
- * onnxruntime's first execution provider is a GPU one (CUDA picks device 0 unless told
- * otherwise), on the CPU otherwise.
+ * The model's instance groups as Triton reports them, one `<model>_<n>` per configured group;
+ * a GPU group without `gpus` (every visible GPU) reports an empty list, as Triton's config does
+ * before auto-completion fills it in.
  */
 function instanceGroups(name: string, config: ModelConfig): InstanceGroupInit[] {
-  const gpu =
-    config.backend === "onnx" &&
-    (config.execution_providers[0] === "cuda" || config.execution_providers[0] === "tensorrt");
-  return [
-    {
-      name: `${name}_0`,
-      kind: gpu ? ModelInstanceGroup_Kind.GPU : ModelInstanceGroup_Kind.CPU,
-      count: config.instances,
-      gpus: gpu ? [0] : [],
-    },
-  ];
+  return config.instance_group.map((group, index) => ({
+    name: `${name}_${index}`,
+    kind: group.kind === "gpu" ? ModelInstanceGroup_Kind.GPU : ModelInstanceGroup_Kind.CPU,
+    count: group.count,
+    gpus: group.gpus ?? [],
+  }));
 }
 
 /** Free-form parameters as Triton's string-valued ModelParameter map. */

@@ -1,5 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { encodeGrpcMessage } from "@gpu-sidecar/sidecar-core";
 
 type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 
@@ -26,7 +27,7 @@ export const answerUnknownMethod: NodeHandlerFn = (request, response) => {
     const headers = {
       "content-type": type.split(";", 1)[0] ?? type,
       "grpc-status": String(Code.Unimplemented),
-      "grpc-message": encodeURIComponent(message),
+      "grpc-message": encodeGrpcMessage(message),
     };
     // Over HTTP/2 the one HEADERS frame must end the stream to be a trailers-only response.
     if ("stream" in response) {

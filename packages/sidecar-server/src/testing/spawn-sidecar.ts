@@ -26,6 +26,8 @@ export type SidecarLogRecord = Readonly<Record<string, unknown>> & {
 
 /** Where a started sidecar listens, from its `listening` log line (so port 0 works). */
 export interface SpawnedSidecarAddresses {
+  /** The address the TCP listeners bound (`server.host`). */
+  readonly host: string;
   /** REST v2 and Connect over HTTP/1.1, e.g. `http://127.0.0.1:8000`; undefined when off. */
   readonly httpUrl: string | undefined;
   /** gRPC, gRPC-Web and Connect over cleartext HTTP/2; undefined when off. */
@@ -114,15 +116,20 @@ function urlHost(host: string): string {
 }
 
 function addressesOf(record: SidecarLogRecord): SpawnedSidecarAddresses {
-  const hosts = (typeof record.hosts === "object" ? record.hosts : {}) as Record<string, unknown>;
+  const host = typeof record.host === "string" ? record.host : "127.0.0.1";
+  const hosts = (
+    typeof record.hosts === "object" && record.hosts !== null ? record.hosts : {}
+  ) as Readonly<Record<string, unknown>>;
+  // A listener with its own address (`--metrics-address`) is reached there.
   const url = (listener: "http" | "grpc" | "metrics", path = "") => {
     const port = record[listener];
-    const host = hosts[listener];
-    if (typeof port !== "number") return undefined;
-    return `http://${urlHost(typeof host === "string" ? host : "127.0.0.1")}:${port}${path}`;
+    const own = hosts[listener];
+    const bound = typeof own === "string" ? own : host;
+    return typeof port === "number" ? `http://${urlHost(bound)}:${port}${path}` : undefined;
   };
   const socketPath = typeof record.uds === "string" ? record.uds : undefined;
   return {
+    host,
     httpUrl: url("http"),
     grpcUrl: url("grpc"),
     metricsUrl: url("metrics", "/metrics"),
