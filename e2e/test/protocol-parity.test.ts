@@ -18,9 +18,9 @@ import {
   ErrorCode,
   errorCodeOfGrpc,
   GRPCInferenceService,
-  parseSidecarConfig,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
+import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { type Sidecar, startSidecar } from "@gpu-sidecar/sidecar-server";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";

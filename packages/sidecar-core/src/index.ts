@@ -9,9 +9,9 @@ export type {
 export type { Backoff, BackoffOptions } from "./backoff.js";
 export { backoffDelayMs, createBackoff } from "./backoff.js";
 // Each part's index is its explicit list of public names (and a subpath entry of its own);
-// the root aggregates those lists rather than repeating them.
+// the root aggregates those lists rather than repeating them. Config is not among them: it
+// reads files with zod and yaml, which only the server installs (`@gpu-sidecar/sidecar-core/config`).
 export * from "./codec/index.js";
-export * from "./config/index.js";
 export * from "./rpc/index.js";
 export { ErrorCode, SidecarError } from "./sidecar-error.js";
 export type { Datatype, Tensor } from "./tensor.js";

@@ -5,7 +5,7 @@ import {
   formatConfigIssue,
   parseModelConfig,
   parseOnnxRuntimeOptions,
-} from "../src/index.js";
+} from "../src/config/index.js";
 
 const SOURCE = "/repo/fraud/config.json";
 

@@ -10,6 +10,9 @@ test("the install closure holds no inference runtime and no server code", () => 
   expect(closure.has("onnxruntime-node")).toBe(false);
   expect(closure.has("onnxruntime-common")).toBe(false);
   expect(closure.has("@gpu-sidecar/sidecar-server")).toBe(false);
+  // Only `./config` reads config files; its parsers are optional peers the server brings.
+  expect(closure.has("zod")).toBe(false);
+  expect(closure.has("yaml")).toBe(false);
 });
 
 test("the closure walk follows transitive dependencies", () => {
@@ -18,4 +21,6 @@ test("the closure walk follows transitive dependencies", () => {
   expect(closure.has("onnxruntime-node")).toBe(true);
   // onnxruntime-node's own dependency, reached only transitively
   expect(closure.has("onnxruntime-common")).toBe(true);
+  expect(closure.has("zod")).toBe(true);
+  expect(closure.has("yaml")).toBe(true);
 });

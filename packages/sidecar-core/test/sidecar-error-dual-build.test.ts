@@ -1,12 +1,19 @@
 import { createRequire } from "node:module";
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
+import type * as ConfigModule from "../src/config/index.js";
 import type * as CoreModule from "../src/index.js";
 
 // An application may load both builds of this package (one dependency imports it, another
 // requires it): each build has its own SidecarError class. Typed from the source, loaded built.
 const esm = (await import(new URL("../dist/index.js", import.meta.url).href)) as typeof CoreModule;
-const cjs = createRequire(import.meta.url)("../dist/index.cjs") as typeof CoreModule;
+const require = createRequire(import.meta.url);
+const cjs = require("../dist/index.cjs") as typeof CoreModule;
+// The config entry is a bundle of its own, with its own copy of the class, as ConfigError's base.
+const esmConfig = (await import(
+  new URL("../dist/config.js", import.meta.url).href
+)) as typeof ConfigModule;
+const cjsConfig = require("../dist/config.cjs") as typeof ConfigModule;
 
 describe("SidecarError across the ESM and CJS builds", () => {
   it("is two classes that recognise each other's errors", () => {
@@ -16,7 +23,7 @@ describe("SidecarError across the ESM and CJS builds", () => {
     expect(fromEsm).toBeInstanceOf(cjs.SidecarError);
     expect(fromCjs).toBeInstanceOf(esm.SidecarError);
     expect(cjs.SidecarError.from(fromEsm)).toBe(fromEsm);
-    expect(new cjs.ConfigError([])).toBeInstanceOf(esm.SidecarError);
+    expect(new cjsConfig.ConfigError([])).toBeInstanceOf(esm.SidecarError);
   });
 
   it("recognises nothing else", () => {
@@ -27,8 +34,8 @@ describe("SidecarError across the ESM and CJS builds", () => {
 
   it("keeps subclass checks exact", () => {
     const plain = new esm.SidecarError(esm.ErrorCode.Internal, "x");
-    expect(plain instanceof esm.ConfigError).toBe(false);
-    expect(new esm.ConfigError([]) instanceof esm.ConfigError).toBe(true);
+    expect(plain instanceof esmConfig.ConfigError).toBe(false);
+    expect(new esmConfig.ConfigError([]) instanceof esmConfig.ConfigError).toBe(true);
   });
 
   it("is named SidecarError in stacks and inspection", () => {

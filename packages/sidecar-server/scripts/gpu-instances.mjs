@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { discoverGpus } from "@gpu-sidecar/resource-profile";
-import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
+import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { createSidecarMetrics, startSidecar } from "../dist/index.js";
 

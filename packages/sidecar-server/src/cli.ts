@@ -1,14 +1,13 @@
 #!/usr/bin/env node
+import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 import {
   ConfigError,
-  ErrorCode,
   LOG_LEVELS,
   loadSidecarConfig,
   MODEL_CONTROL_MODES,
   type SidecarConfigFlags,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
-import { Command, Option } from "commander";
+} from "@gpu-sidecar/sidecar-core/config";
+import { Command, CommanderError, Option } from "commander";
 import { pino } from "pino";
 import { createConfiguredMetrics } from "./metrics/configured-metrics.js";
 import { SERVER_VERSION } from "./server/server-info.js";
@@ -81,10 +80,14 @@ const program = new Command("gpu-sidecar")
   .description(
     "One long-lived inference sidecar per GPU node: dynamic batching behind the Open Inference Protocol (KServe v2 / Triton) over gRPC, REST and a Unix socket.",
   )
-  .version(SERVER_VERSION);
+  .version(SERVER_VERSION, "-v, --version")
+  // A usage error (an unknown flag, a missing value) is an unusable configuration: exit 2, as
+  // documented, instead of commander's 1. Help and version still exit 0.
+  .exitOverride();
 
 program
-  .command("serve")
+  // The default: `gpu-sidecar --model-repository ./models` serves too.
+  .command("serve", { isDefault: true })
   .description(
     "Load the model repository and serve it. Settings come from defaults < --config file < GPU_SIDECAR_* environment variables < these flags.",
   )
@@ -140,6 +143,10 @@ running requests within server.limits.drain_timeout_ms, removes its socket and e
   .action((flags: SidecarConfigFlags) => serve(flags));
 
 program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof CommanderError) {
+    // commander has printed the message (or the help) already.
+    process.exit(error.exitCode === 0 ? 0 : EXIT_CONFIG);
+  }
   process.stderr.write(`gpu-sidecar: ${SidecarError.from(error).message}\n`);
   process.exit(EXIT_FAILURE);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { type ModelLoadRequest, parseModelConfig, type Tensor } from "@gpu-sidecar/sidecar-core";
+import type { ModelLoadRequest, Tensor } from "@gpu-sidecar/sidecar-core";
+import { parseModelConfig } from "@gpu-sidecar/sidecar-core/config";
 import { describe, expect, it } from "vitest";
 import { createMockBackend } from "../src/backends/mock-backend.js";
 import { createOnnxBackend } from "../src/backends/onnx-backend.js";

@@ -1,9 +1,6 @@
 import { fileURLToPath } from "node:url";
-import {
-  type InstanceDevice,
-  type ModelLoadRequest,
-  parseModelConfig,
-} from "@gpu-sidecar/sidecar-core";
+import type { InstanceDevice, ModelLoadRequest } from "@gpu-sidecar/sidecar-core";
+import { parseModelConfig } from "@gpu-sidecar/sidecar-core/config";
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
 import { createOnnxBackend } from "../src/backends/onnx-backend.js";

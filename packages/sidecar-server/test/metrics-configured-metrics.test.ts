@@ -1,4 +1,4 @@
-import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
+import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createConfiguredMetrics } from "../src/metrics/configured-metrics.js";

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { Agent } from "node:http";
 import { fileURLToPath } from "node:url";
-import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
+import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type * as ServerModule from "../src/index.js";

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -30,7 +31,7 @@ function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run>
 
 afterEach(() => stopAllSidecars(1_000));
 
-describe("gpu-sidecar CLI", () => {
+describe("gpu-sidecar CLI", { timeout: 30_000 }, () => {
   it("documents every serve flag in --help", async () => {
     const { code, stdout } = await run(["serve", "--help"]);
     expect(code).toBe(0);
@@ -61,6 +62,50 @@ describe("gpu-sidecar CLI", () => {
     const badPort = await run(["serve", "--model-repository", BROKEN_REPO, "--http-port", "x"]);
     expect(badPort.code).toBe(2);
     expect(badPort.stderr).toContain("--http-port");
+  });
+
+  it("exits 2 naming an unknown flag, as for any unusable configuration", async () => {
+    const unknown = await run(["serve", "--allow-metrics"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--allow-metrics'");
+    const missingValue = await run(["serve", "--model-repository"]);
+    expect(missingValue.code).toBe(2);
+  });
+
+  it("prints its version with -v and --version, and serves without the serve command", async () => {
+    const manifest = JSON.parse(
+      readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+    ) as { version: string };
+    for (const flag of ["-v", "--version"]) {
+      const { code, stdout } = await run([flag]);
+      expect(code).toBe(0);
+      expect(stdout.trim()).toBe(manifest.version);
+    }
+    // `serve` is the default command: its config check runs without it.
+    const bare = await run(["--http-port", "x"]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain("--http-port");
+  });
+
+  it("names the missing directory of --uds instead of a permission error", async () => {
+    const { code, stdout } = await run([
+      "serve",
+      "--model-repository",
+      BROKEN_REPO,
+      "--http-port",
+      "false",
+      "--grpc-port",
+      "false",
+      "--metrics-port",
+      "false",
+      "--uds",
+      "/nonexistent-gpu-sidecar-dir/sidecar.sock",
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      "the directory /nonexistent-gpu-sidecar-dir of the Unix socket /nonexistent-gpu-sidecar-dir/sidecar.sock (server.uds.path) does not exist",
+    );
+    expect(stdout).not.toContain("EACCES");
   });
 
   it("with --strict-model-load exits 1 naming the model that failed", async () => {

@@ -1,6 +1,6 @@
 import { cpSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
+import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as ServerModule from "../src/index.js";

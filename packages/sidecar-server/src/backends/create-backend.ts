@@ -1,4 +1,5 @@
-import type { Backend, ModelBackendName } from "@gpu-sidecar/sidecar-core";
+import type { Backend } from "@gpu-sidecar/sidecar-core";
+import type { ModelBackendName } from "@gpu-sidecar/sidecar-core/config";
 import { createMockBackend } from "./mock-backend.js";
 import { createOnnxBackend } from "./onnx-backend.js";
 

@@ -5,10 +5,10 @@ import {
   ErrorCode,
   type LoadedModel,
   type ModelLoadRequest,
-  ONNX_MODEL_FILE,
   SidecarError,
   type TensorSpec,
 } from "@gpu-sidecar/sidecar-core";
+import { ONNX_MODEL_FILE } from "@gpu-sidecar/sidecar-core/config";
 import * as ort from "onnxruntime-node";
 import { parseOnnxParameters } from "./onnx-parameters.js";
 import { type OnnxSessionPlan, onnxSessionPlan } from "./onnx-session-options.js";

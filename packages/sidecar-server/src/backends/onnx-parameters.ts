@@ -1,10 +1,5 @@
-import {
-  ErrorCode,
-  type ModelLoadRequest,
-  type OnnxRuntimeOptions,
-  parseOnnxRuntimeOptions,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, type ModelLoadRequest, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { type OnnxRuntimeOptions, parseOnnxRuntimeOptions } from "@gpu-sidecar/sidecar-core/config";
 
 /** The onnx backend's settings, read from `ModelLoadRequest.parameters`. */
 export interface OnnxParameters {

@@ -1,9 +1,9 @@
+import type { InstanceDevice } from "@gpu-sidecar/sidecar-core";
 import type {
   CudaProviderOptions,
-  InstanceDevice,
   OnnxRuntimeOptions,
   TensorRtProviderOptions,
-} from "@gpu-sidecar/sidecar-core";
+} from "@gpu-sidecar/sidecar-core/config";
 import type { InferenceSession } from "onnxruntime-node";
 
 type SessionOptions = InferenceSession.SessionOptions;

@@ -1,12 +1,12 @@
 import {
   ErrorCode,
   type InstanceDevice,
-  type ModelBackendName,
   type ModelLoadRequest,
   type ModelSignature,
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import type { ModelBackendName } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { createExecutorInstance, type ExecutorInstance } from "./executor-instance.js";
 import type { ExecutorLogger } from "./executor-logger.js";

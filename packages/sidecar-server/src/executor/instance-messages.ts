@@ -1,10 +1,10 @@
 import type {
   ErrorCode,
-  ModelBackendName,
   ModelLoadRequest,
   ModelSignature,
   Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import type { ModelBackendName } from "@gpu-sidecar/sidecar-core/config";
 
 /** What an instance worker is started with (`workerData`, structured-cloned). */
 export interface InstanceWorkerData {

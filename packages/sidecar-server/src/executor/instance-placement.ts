@@ -1,9 +1,5 @@
-import {
-  ErrorCode,
-  type InstanceDevice,
-  type InstanceGroupConfig,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, type InstanceDevice, SidecarError } from "@gpu-sidecar/sidecar-core";
+import type { InstanceGroupConfig } from "@gpu-sidecar/sidecar-core/config";
 import { type GpuInventory, GpuInventoryError, type SidecarGpu } from "./gpu-inventory.js";
 
 export interface PlaceInstancesOptions {

@@ -1,4 +1,4 @@
-import type { SidecarConfig } from "@gpu-sidecar/sidecar-core";
+import type { SidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import type { Logger } from "pino";
 import { createSidecarMetrics, type PrometheusMetrics } from "./sidecar-metrics.js";
 

@@ -9,12 +9,8 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
-import {
-  ErrorCode,
-  encodeGrpcMessage,
-  type ServerConfig,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, encodeGrpcMessage, SidecarError } from "@gpu-sidecar/sidecar-core";
+import type { ServerConfig } from "@gpu-sidecar/sidecar-core/config";
 import type { Logger } from "pino";
 import type { Http2StreamHandler } from "./grpc-hot-path.js";
 import type { RestRouter } from "./rest-router.js";

@@ -4,14 +4,13 @@ import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protob
 import {
   DataType,
   type Datatype,
-  type ModelConfig,
   ModelConfigSchema,
   ModelInstanceGroup_Kind,
   type ModelInstanceGroupSchema,
   ModelQueuePolicy_TimeoutAction,
   type TensorSpec,
-  type VersionPolicy,
 } from "@gpu-sidecar/sidecar-core";
+import type { ModelConfig, VersionPolicy } from "@gpu-sidecar/sidecar-core/config";
 import type { ServedVersion } from "./model-version.js";
 import { tritonJson } from "./proto-json.js";
 

@@ -1,12 +1,9 @@
-import {
-  ErrorCode,
-  type Lifecycle,
-  LifecycleState,
-  type ModelControlMode,
-  type ModelRepository,
-  type RepositoryModel,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, type Lifecycle, LifecycleState, SidecarError } from "@gpu-sidecar/sidecar-core";
+import type {
+  ModelControlMode,
+  ModelRepository,
+  RepositoryModel,
+} from "@gpu-sidecar/sidecar-core/config";
 import type { Logger } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { BatcherStatistics } from "../batching/batcher-statistics.js";

@@ -1,13 +1,11 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { ModelSignature, SidecarError, Tensor } from "@gpu-sidecar/sidecar-core";
 import type {
   ModelConfig,
-  ModelSignature,
   RepositoryModel,
   ModelVersion as RepositoryVersion,
-  SidecarError,
-  Tensor,
-} from "@gpu-sidecar/sidecar-core";
+} from "@gpu-sidecar/sidecar-core/config";
 import type { Logger } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { BatcherStatistics } from "../batching/batcher-statistics.js";

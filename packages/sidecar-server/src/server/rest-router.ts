@@ -1,12 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
-import {
-  ErrorCode,
-  isModelName,
-  type Lifecycle,
-  LifecycleState,
-  SidecarError,
-} from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, type Lifecycle, LifecycleState, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { isModelName } from "@gpu-sidecar/sidecar-core/config";
 import { traceParentOf } from "../tracing/trace-parent.js";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";

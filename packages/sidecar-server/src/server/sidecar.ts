@@ -8,10 +8,9 @@ import {
   Health,
   type Lifecycle,
   LifecycleState,
-  loadModelRepository,
-  type SidecarConfig,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
+import { loadModelRepository, type SidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { InstanceBatchEvent } from "../executor/executor-pool.js";

@@ -1,5 +1,6 @@
-import { chmod, lstat, unlink } from "node:fs/promises";
+import { chmod, lstat, stat, unlink } from "node:fs/promises";
 import { connect } from "node:net";
+import { dirname } from "node:path";
 import { isMainThread } from "node:worker_threads";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 
@@ -16,11 +17,28 @@ function answers(path: string): Promise<boolean> {
 }
 
 /**
+ * The socket's directory must exist: `listen` would otherwise fail with EACCES as root, which
+ * sends the operator looking at permissions instead of at a typo or a missing mount.
+ */
+async function requireDirectory(directory: string, path: string): Promise<void> {
+  const stats = await stat(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+    throw error;
+  });
+  if (stats?.isDirectory() === true) return;
+  throw new SidecarError(
+    ErrorCode.FailedPrecondition,
+    `the directory ${directory} of the Unix socket ${path} (server.uds.path) does not exist; create it (a volume mount, mkdir) or choose another path`,
+  );
+}
+
+/**
  * Makes `path` free for a new socket: a socket file nobody answers on (left by a crashed
  * sidecar) is removed; a live socket or any other kind of file is an error, never deleted.
  * Returns whether a stale socket was removed.
  */
 export async function claimSocketPath(path: string): Promise<boolean> {
+  await requireDirectory(dirname(path), path);
   const stats = await lstat(path).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ENOENT") return undefined;
     throw error;

@@ -61,6 +61,8 @@ export interface SpawnSidecarOptions {
   readonly uds?: string | false;
   /** The environment of the process; `process.env` by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /** The working directory, against which relative paths in `args` resolve; the caller's by default. */
+  readonly cwd?: string;
   /** How long `listening` and `serving` may take before the start counts as failed; 60 s by default. */
   readonly startTimeoutMs?: number;
   /** Runs the sidecar in its own process group, so a Ctrl-C at the terminal reaches the caller only. */
@@ -169,6 +171,7 @@ export function spawnSidecar(options: SpawnSidecarOptions = {}): SpawnedSidecar 
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: options.env ?? process.env,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     detached: options.detached === true,
   });
 
