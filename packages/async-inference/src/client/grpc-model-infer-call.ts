@@ -48,39 +48,6 @@ function codeOfHttpStatus(status: number): Code {
   }
 }
 
-/** Connect's mapping of an HTTP/2 reset (connect-node's `connectErrorFromH2ResetCode`). */
-function resetError(rstCode: number): ConnectError | undefined {
-  const c = constants;
-  let code: Code;
-  switch (rstCode) {
-    case c.NGHTTP2_PROTOCOL_ERROR:
-    case c.NGHTTP2_INTERNAL_ERROR:
-    case c.NGHTTP2_FLOW_CONTROL_ERROR:
-    case c.NGHTTP2_SETTINGS_TIMEOUT:
-    case c.NGHTTP2_FRAME_SIZE_ERROR:
-    case c.NGHTTP2_COMPRESSION_ERROR:
-    case c.NGHTTP2_CONNECT_ERROR:
-      code = Code.Internal;
-      break;
-    case c.NGHTTP2_REFUSED_STREAM:
-      code = Code.Unavailable;
-      break;
-    case c.NGHTTP2_CANCEL:
-      code = Code.Canceled;
-      break;
-    case c.NGHTTP2_ENHANCE_YOUR_CALM:
-      code = Code.ResourceExhausted;
-      break;
-    case c.NGHTTP2_INADEQUATE_SECURITY:
-    case c.NGHTTP2_HTTP_1_1_REQUIRED:
-      code = Code.PermissionDenied;
-      break;
-    default:
-      return undefined;
-  }
-  return new ConnectError(`http/2 stream closed with error code 0x${rstCode.toString(16)}`, code);
-}
-
 function statusError(
   status: string | string[] | undefined,
   message: string | string[] | undefined,
@@ -192,12 +159,23 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         chunks.push(chunk);
         sessionManager.notifyResponseByteRead(stream);
       });
-      stream.on("error", (error) => finish(error));
+      // Settles on "close", which follows every "error": a reset stream's error says only
+      // that it was reset, and the answer is read once the stream is over.
+      let streamError: Error | undefined;
+      stream.on("error", (error) => {
+        streamError ??= error;
+      });
       stream.on("close", () => {
         if (settled) return;
-        const reset = resetError(stream.rstCode ?? 0);
-        if (reset !== undefined && trailers === undefined) {
-          finish(reset);
+        const status = trailers?.["grpc-status"] ?? responseHeaders["grpc-status"];
+        if (status === undefined && streamError !== undefined) {
+          finish(ConnectError.from(streamError));
+          return;
+        }
+        if (status === undefined && stream.rstCode === constants.NGHTTP2_CANCEL) {
+          finish(
+            new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled),
+          );
           return;
         }
         const result = readResponse(responseHeaders, trailers, chunks, received);
