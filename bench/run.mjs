@@ -8,7 +8,9 @@ import { prepareBenchModel } from "./src/bench-models.mjs";
 import { parseBenchOptions, USAGE, UsageError } from "./src/bench-options.mjs";
 import { describeMachine } from "./src/machine.mjs";
 import { runModelRound } from "./src/model-round.mjs";
+import { runPlacementBench } from "./src/placement/placement-bench.mjs";
 import { writeResults } from "./src/report/write-results.mjs";
+import { runSqlScenarios } from "./src/scenarios/sql.mjs";
 
 /** @type {import("./src/bench-options.mjs").BenchOptions | undefined} */
 let options;
@@ -27,7 +29,8 @@ if (options === undefined) {
 const log = (/** @type {string} */ line) => process.stderr.write(`${line}\n`);
 const machine = describeMachine();
 const quick = options.quick;
-const models = options.models.map((id) => {
+const runModels = options.suites.includes("models");
+const models = (runModels ? options.models : []).map((id) => {
   log(`preparing the ${id} model`);
   return prepareBenchModel(id, quick);
 });
@@ -38,7 +41,7 @@ const failures = [];
 const loadAverages = [];
 /** @type {import("./src/report/write-results.mjs").BenchResults["rounds"]} */
 const rounds = [];
-for (let round = 1; round <= options.rounds; round++) {
+for (let round = 1; runModels && round <= options.rounds; round++) {
   /** @type {(typeof rounds)[number]} */
   const byModel = {};
   for (const model of models) {
@@ -62,15 +65,37 @@ for (let round = 1; round <= options.rounds; round++) {
   rounds.push(byModel);
 }
 
-const written = writeResults({
-  command: ["node", "bench/run.mjs", ...process.argv.slice(2)].join(" "),
-  machine,
-  options,
-  models,
-  rounds,
-  loadAverages,
-  failures,
-});
+/** @type {import("./src/scenarios/sql.mjs").SqlFigures | undefined} */
+let sql;
+if (options.suites.includes("sql")) {
+  try {
+    sql = await runSqlScenarios({ quick, log });
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`[sql] FAILED\n${message}`);
+    failures.push({ round: 1, model: "fraud", contender: "sql", message });
+  }
+}
+
+/** @type {string[]} */
+const written = [];
+if (runModels || sql !== undefined) {
+  written.push(
+    ...writeResults({
+      sql,
+      command: ["node", "bench/run.mjs", ...process.argv.slice(2)].join(" "),
+      machine,
+      options,
+      models,
+      rounds,
+      loadAverages,
+      failures,
+    }),
+  );
+}
+if (options.suites.includes("placement")) {
+  written.push(...runPlacementBench({ quick, log }));
+}
 log(`wrote ${written.join(", ")}`);
 if (failures.length > 0) {
   log(`${failures.length} contender run(s) failed`);

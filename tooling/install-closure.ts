@@ -39,7 +39,7 @@ function installedWith(manifest: Manifest): string[] {
 /**
  * The names of every package a user installs with this one (dependencies, optional ones and
  * required peers, recursively), read from the installed tree. Client packages test that
- * onnxruntime-node and the server stay out of it (DESIGN §1).
+ * onnxruntime-node and the server stay out of it (ARCHITECTURE.md §2).
  */
 export function installClosure(packageDir: string): Set<string> {
   const seen = new Set<string>();

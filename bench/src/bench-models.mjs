@@ -18,7 +18,7 @@ import { seededUniform } from "./seeded-uniform.mjs";
 export const CACHE_DIR = fileURLToPath(new URL("../.bench-cache/", import.meta.url));
 
 /** The sidecar-server package's bundled model repository (shipped in its `files`). */
-const BUNDLED_MODELS = join(
+export const BUNDLED_MODELS = join(
   dirname(fileURLToPath(import.meta.resolve("@gpu-sidecar/sidecar-server/package.json"))),
   "models",
 );
@@ -43,15 +43,17 @@ const QUICK_LARGE_WIDTHS = [FRAUD_FEATURE_COUNT, 256, 256, 1];
 const LARGE_SEED = "gpu-sidecar bench large MLP 1";
 
 /**
- * The large model's config, modelled on the bundled fraud config: one instance on the CPU,
- * rows-based batches of up to 64 after at most 2 ms.
+ * The large model's config, modelled on the bundled fraud config: one instance on the CPU with
+ * one intra-op thread and no spinning (the best of `onnxruntime-settings.mjs` here, see the
+ * README), rows-based batches of up to 64 after at most 2 ms.
  */
 /** @type {ModelConfig} */
 const LARGE_CONFIG = {
   backend: "onnx",
   max_batch_size: 64,
-  instances: 1,
+  instance_group: [{ kind: "cpu", count: 1 }],
   execution_providers: ["cpu"],
+  onnxruntime: { intra_op_thread_count: 1, allow_spinning: false },
   dynamic_batching: { max_queue_delay_us: 2000, max_queue_size: 4096 },
 };
 

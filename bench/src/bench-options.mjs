@@ -1,13 +1,21 @@
 import { parseArgs } from "node:util";
 
-export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n]
+export const USAGE = `Usage: node bench/run.mjs [--quick] [--duration s] [--workers 1,2,4] [--models small,large] [--rounds n] [--suites models,sql,placement]
 
   --quick         everything tiny, for CI: 0.5 s per contender, workers 1,2, the small model and a
                   reduced large model, 1 round (explicit flags still win)
   --duration s    measured seconds of each contender run (default 3)
   --workers list  worker process counts to sweep (default 1,2,4)
   --models list   small (the bundled fraud MLP), large (~100 MB MLP) (default small,large)
-  --rounds n      rounds; every figure is the median over them (default 3)`;
+  --rounds n      rounds; every figure is the median over them (default 3)
+  --suites list   models (sidecar vs embedded vs ceiling), sql (ML_PREDICT over a DuckDB table
+                  against the operator on the same rows), placement (the placement engine on
+                  simulated workers: 1,000 × 8 GPUs and 10,000 requests, --quick 100 and 1,000)
+                  (default models,sql,placement)`;
+
+export const SUITE_NAMES = /** @type {const} */ (["models", "sql", "placement"]);
+
+/** @typedef {(typeof SUITE_NAMES)[number]} SuiteName */
 
 export const MODEL_NAMES = /** @type {const} */ (["small", "large"]);
 
@@ -20,6 +28,7 @@ export const MODEL_NAMES = /** @type {const} */ (["small", "large"]);
  * @property {number[]} workers Worker process counts, ascending.
  * @property {ModelName[]} models
  * @property {number} rounds
+ * @property {SuiteName[]} suites
  */
 
 const FULL = { durationS: 3, workers: [1, 2, 4], rounds: 3 };
@@ -55,18 +64,24 @@ function parseWorkers(text) {
   return [...new Set(counts)].sort((a, b) => a - b);
 }
 
-/** @param {string} text @returns {ModelName[]} */
-function parseModels(text) {
+/**
+ * A comma-separated list of known names, in their declared order whatever the command line's.
+ * @template {string} T
+ * @param {string} flag
+ * @param {string} text
+ * @param {readonly T[]} known
+ * @returns {T[]}
+ */
+function parseNames(flag, text, known) {
   const names = text.split(",").map((part) => part.trim());
   for (const name of names) {
-    if (!MODEL_NAMES.includes(/** @type {ModelName} */ (name))) {
+    if (!known.includes(/** @type {T} */ (name))) {
       throw new UsageError(
-        `--models names ${JSON.stringify(name)}, expected some of ${MODEL_NAMES.join(", ")}`,
+        `${flag} names ${JSON.stringify(name)}, expected some of ${known.join(", ")}`,
       );
     }
   }
-  // Report order is the declared order, whatever the command line's.
-  return MODEL_NAMES.filter((name) => names.includes(name));
+  return known.filter((name) => names.includes(name));
 }
 
 /**
@@ -85,6 +100,7 @@ export function parseBenchOptions(argv) {
         workers: { type: "string" },
         models: { type: "string" },
         rounds: { type: "string" },
+        suites: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -104,8 +120,15 @@ export function parseBenchOptions(argv) {
         ? defaults.durationS
         : positiveNumber("--duration", values.duration)),
     workers: values.workers === undefined ? defaults.workers : parseWorkers(values.workers),
-    models: values.models === undefined ? [...MODEL_NAMES] : parseModels(values.models),
+    models:
+      values.models === undefined
+        ? [...MODEL_NAMES]
+        : parseNames("--models", values.models, MODEL_NAMES),
     rounds:
       values.rounds === undefined ? defaults.rounds : positiveInteger("--rounds", values.rounds),
+    suites:
+      values.suites === undefined
+        ? [...SUITE_NAMES]
+        : parseNames("--suites", values.suites, SUITE_NAMES),
   };
 }

@@ -12,8 +12,13 @@ import {
   encodeTensor,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import {
+  type SpawnedSidecar,
+  type SpawnedSidecarAddresses,
+  spawnSidecar,
+  stopAllSidecars,
+} from "@gpu-sidecar/sidecar-server/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { killAllSidecars, type SidecarProcess, startSidecar } from "./sidecar-process.js";
 
 /** Waits, polling, until `condition` holds (default 2 s). */
 function until(condition: () => boolean, timeout = 2_000): Promise<boolean> {
@@ -28,8 +33,8 @@ afterEach(async () => {
   await client?.close();
   client = undefined;
 });
-afterAll(() => {
-  killAllSidecars();
+afterAll(async () => {
+  await stopAllSidecars(1_000);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -71,11 +76,13 @@ function mockScores(input: Tensor): number[] {
 
 describe("the client against a running sidecar process", { timeout: 30_000 }, () => {
   // One sidecar for the tests that leave it as they found it; starting one takes a second.
-  let sidecar: SidecarProcess;
+  let shared: SpawnedSidecar;
+  let sidecar: SpawnedSidecarAddresses;
   beforeAll(async () => {
-    sidecar = await startSidecar(join(dir, "shared.sock"));
+    shared = spawnSidecar({ uds: join(dir, "shared.sock") });
+    sidecar = await shared.serving;
   }, 30_000);
-  afterAll(() => sidecar.kill());
+  afterAll(() => shared.stop());
 
   it.each<[string, ClientProtocol]>([
     ["unix", "grpc"],
@@ -83,7 +90,10 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
     ["unix", "connect"],
     ["tcp", "connect"],
   ])("serves the mock model over %s with %s", async (where, protocol) => {
-    const c = connect([where === "unix" ? sidecar.unixUrl : sidecar.tcpUrl], protocol);
+    const c = connect(
+      [where === "unix" ? String(sidecar.unixUrl) : String(sidecar.grpcUrl)],
+      protocol,
+    );
     const input = features(3);
     const outputs = await c.infer("fraud-mock", [input], { priority: 1, timeoutMs: 5_000 });
     expect(outputs[0]?.shape).toEqual([3, 1]);
@@ -96,7 +106,7 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
   });
 
   it("serves the ONNX model alike over the Unix socket, TCP, and a stream", async () => {
-    const c = connect([sidecar.unixUrl]);
+    const c = connect([String(sidecar.unixUrl)]);
     const metadata = await c.modelMetadata("fraud");
     expect(metadata.inputs).toEqual([{ name: "features", datatype: "FP32", shape: [-1, 16] }]);
     expect(metadata.outputs).toEqual([{ name: "fraud_score", datatype: "FP32", shape: [-1, 1] }]);
@@ -108,7 +118,7 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
       expect(score).toBeLessThan(1);
     }
     expect(new Set(overUnix).size).toBe(5);
-    const tcp = createSidecarClient({ endpoint: sidecar.tcpUrl });
+    const tcp = createSidecarClient({ endpoint: String(sidecar.grpcUrl) });
     try {
       expect(scores(await tcp.infer("fraud", [input]))).toEqual(overUnix);
     } finally {
@@ -121,7 +131,7 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
   });
 
   it("matches 2000 concurrent stream requests to their own answers while the sidecar batches them", async () => {
-    const session = connect([sidecar.unixUrl]).createStreamSession("fraud-mock");
+    const session = connect([String(sidecar.unixUrl)]).createStreamSession("fraud-mock");
     // Row i holds 16 × (i / 1000): each answer tells which request it belongs to.
     const inputs = Array.from({ length: 2_000 }, (_, i) =>
       encodeTensor({
@@ -141,7 +151,7 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
   });
 
   it("fails only the bad request on a stream and keeps serving the others", async () => {
-    const session = connect([sidecar.unixUrl]).createStreamSession("fraud-mock");
+    const session = connect([String(sidecar.unixUrl)]).createStreamSession("fraud-mock");
     const wrongWidth = encodeTensor({
       name: "features",
       datatype: "FP32",
@@ -160,7 +170,7 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
   });
 
   it("reports an unknown model as NOT_FOUND and a bad shape as INVALID_ARGUMENT, without failing over", async () => {
-    const c = connect([sidecar.unixUrl, sidecar.tcpUrl]);
+    const c = connect([String(sidecar.unixUrl), String(sidecar.grpcUrl)]);
     await expect(c.infer("nope", [features(1)])).rejects.toMatchObject({
       code: ErrorCode.NotFound,
     });
@@ -178,12 +188,13 @@ describe("the client against a running sidecar process", { timeout: 30_000 }, ()
 });
 
 describe("the client while sidecar processes die and restart", { timeout: 30_000 }, () => {
-  afterEach(() => killAllSidecars());
+  afterEach(() => stopAllSidecars(1_000));
 
   it("fails over to the other sidecar when the local one is SIGKILLed mid-use", async () => {
-    const local = await startSidecar(join(dir, "local.sock"));
-    const remote = await startSidecar(join(dir, "remote.sock"));
-    const c = connect([remote.tcpUrl, local.unixUrl]);
+    const local = spawnSidecar({ uds: join(dir, "local.sock") });
+    const remote = spawnSidecar({ uds: join(dir, "remote.sock") });
+    const [localAt, remoteAt] = await Promise.all([local.serving, remote.serving]);
+    const c = connect([String(remoteAt.grpcUrl), String(localAt.unixUrl)]);
     await until(() => c.endpoints.every((e) => e.live), 5_000);
     const expected = mockScores(features(4));
     let stop = false;
@@ -204,7 +215,8 @@ describe("the client while sidecar processes die and restart", { timeout: 30_000
       }
     });
     await until(() => completed >= 20, 5_000);
-    await local.kill();
+    local.kill();
+    await local.exited;
     const atKill = completed;
     await until(() => completed >= atKill + 40, 5_000);
     stop = true;
@@ -216,15 +228,16 @@ describe("the client while sidecar processes die and restart", { timeout: 30_000
 
   it("reconnects to a sidecar restarted on the same socket path", async () => {
     const socket = join(dir, "restarted.sock");
-    const first = await startSidecar(socket);
-    const c = connect([first.unixUrl]);
+    const first = spawnSidecar({ uds: socket });
+    const c = connect([String((await first.serving).unixUrl)]);
     await until(() => c.endpoints[0]?.status === "serving", 5_000);
-    await first.kill();
+    first.kill();
+    await first.exited;
     await until(() => c.endpoints[0]?.status === "unreachable", 5_000);
     await expect(c.infer("fraud-mock", [features(1)])).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
-    await startSidecar(socket);
+    await spawnSidecar({ uds: socket }).serving;
     await until(() => c.endpoints[0]?.status === "serving", 5_000);
     expect(scores(await c.infer("fraud-mock", [features(1)]))).toHaveLength(1);
   });

@@ -17,8 +17,12 @@ import {
   fraudScore,
   syntheticTransaction,
 } from "@gpu-sidecar/sidecar-server/demo-model";
+import {
+  type SpawnedSidecarAddresses,
+  spawnSidecar,
+  stopAllSidecars,
+} from "@gpu-sidecar/sidecar-server/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { killAllSidecars, type SidecarProcess, startSidecar } from "./sidecar-process.js";
 
 // The operator and the client against the real gpu-sidecar process (issue #5).
 const dir = mkdtempSync(join(tmpdir(), "operator-process-"));
@@ -28,14 +32,14 @@ afterEach(async () => {
   await client?.close();
   client = undefined;
 });
-afterAll(() => {
-  killAllSidecars();
+afterAll(async () => {
+  await stopAllSidecars(1_000);
   rmSync(dir, { recursive: true, force: true });
 });
 
-function connect(sidecar: SidecarProcess): SidecarClient {
+function connect(sidecar: SpawnedSidecarAddresses): SidecarClient {
   client = createSidecarClient({
-    endpoints: [sidecar.unixUrl],
+    endpoints: [String(sidecar.unixUrl)],
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
   });
   return client;
@@ -66,7 +70,7 @@ interface ModelStats {
 }
 
 /** Triton's statistics of the model's (only) version, over REST. */
-async function modelStats(sidecar: SidecarProcess, model: string): Promise<ModelStats> {
+async function modelStats(sidecar: SpawnedSidecarAddresses, model: string): Promise<ModelStats> {
   const response = await fetch(`${String(sidecar.httpUrl)}/v2/models/${model}/stats`);
   expect(response.status).toBe(200);
   const body = (await response.json()) as { model_stats: ModelStats[] };
@@ -76,7 +80,7 @@ async function modelStats(sidecar: SidecarProcess, model: string): Promise<Model
 
 /** The sum of a Prometheus series' samples whose labels include every one of `labels`. */
 async function metric(
-  sidecar: SidecarProcess,
+  sidecar: SpawnedSidecarAddresses,
   name: string,
   labels: Record<string, string>,
 ): Promise<number> {
@@ -122,11 +126,11 @@ function encodeTransaction(tx: Transaction) {
 
 describe("the operator against a running sidecar process", { timeout: 60_000 }, () => {
   describe("the ONNX fraud model", () => {
-    let sidecar: SidecarProcess;
+    let sidecar: SpawnedSidecarAddresses;
     beforeAll(async () => {
-      sidecar = await startSidecar(join(dir, "fraud.sock"), { http: true });
+      sidecar = await spawnSidecar({ uds: join(dir, "fraud.sock") }).serving;
     }, 30_000);
-    afterAll(() => sidecar.kill());
+    afterAll(() => stopAllSidecars(1_000));
 
     const RECORDS = 500;
 
@@ -199,7 +203,7 @@ describe("the operator against a running sidecar process", { timeout: 60_000 }, 
 
   describe("a slow mock model", () => {
     const LATENCY_US = 500_000;
-    let sidecar: SidecarProcess;
+    let sidecar: SpawnedSidecarAddresses;
     beforeAll(async () => {
       const repository = join(dir, "slow-repo");
       mkdirSync(join(repository, "slow", "1"), { recursive: true });
@@ -217,13 +221,13 @@ describe("the operator against a running sidecar process", { timeout: 60_000 }, 
           },
         }),
       );
-      sidecar = await startSidecar(join(dir, "slow.sock"), {
+      sidecar = await spawnSidecar({
+        uds: join(dir, "slow.sock"),
         modelRepository: repository,
-        http: true,
-        metrics: true,
-      });
+        args: ["--metrics-port", "0"],
+      }).serving;
     }, 30_000);
-    afterAll(() => sidecar.kill());
+    afterAll(() => stopAllSidecars(1_000));
 
     it("abort cancels in-flight calls and the sidecar's cancelled counter rises", async () => {
       const c = connect(sidecar);

@@ -15,12 +15,12 @@ import {
   fraudScore,
   syntheticTransaction,
 } from "@gpu-sidecar/sidecar-server/demo-model";
+import { spawnSidecar } from "@gpu-sidecar/sidecar-server/testing";
 import { batchingBetween, fetchModelStatistics } from "./lib/model-statistics.mjs";
 import { parseOptions, USAGE, UsageError } from "./lib/options.mjs";
 import { percentile, sortedConcat } from "./lib/percentile.mjs";
 import { createProgressLine } from "./lib/progress-line.mjs";
 import { createRunControl, isStopped, stopRun } from "./lib/run-control.mjs";
-import { spawnSidecar } from "./lib/sidecar-process.mjs";
 
 const MODEL = "fraud";
 /** Largest difference allowed between the sidecar's score and the JavaScript reference. */
@@ -41,7 +41,7 @@ const owned = { sidecar: undefined, tempDir: undefined, workers: [] };
 
 /** Synchronous cleanup for `exit` and for a second Ctrl-C: nothing may outlive this process. */
 function releaseNow() {
-  owned.sidecar?.killNow();
+  owned.sidecar?.kill();
   if (owned.tempDir !== undefined) rmSync(owned.tempDir, { recursive: true, force: true });
 }
 process.on("exit", releaseNow);
@@ -74,7 +74,7 @@ async function waitUntilReady(sidecar, socketPath) {
     for (;;) {
       interrupt.signal.throwIfAborted();
       if (!sidecar.running) {
-        throw new Error(`the sidecar exited before it was ready:\n${sidecar.recentLog()}`);
+        throw new Error(`the sidecar exited before it was ready:\n${sidecar.recentOutput()}`);
       }
       try {
         if (await client.ready(MODEL, { timeoutMs: 1_000 })) return;
@@ -83,7 +83,7 @@ async function waitUntilReady(sidecar, socketPath) {
       }
       if (performance.now() > deadline) {
         throw new Error(
-          `model ${MODEL} was not ready after ${READY_TIMEOUT_MS} ms:\n${sidecar.recentLog()}`,
+          `model ${MODEL} was not ready after ${READY_TIMEOUT_MS} ms:\n${sidecar.recentOutput()}`,
         );
       }
       await sleep(100);
@@ -234,9 +234,23 @@ async function main() {
   let ready = false;
   try {
     const spawnedAt = performance.now();
+    // Only the fraud model, on the socket and a loopback REST port (for its statistics); its own
+    // process group, so a Ctrl-C at the terminal reaches this job, which then drains the sidecar.
     const sidecar = spawnSidecar({
-      socketPath,
-      model: MODEL,
+      uds: socketPath,
+      args: [
+        "--model-control-mode",
+        "explicit",
+        "--load-model",
+        MODEL,
+        "--strict-model-load",
+        "--host",
+        "127.0.0.1",
+        "--grpc-port",
+        "false",
+      ],
+      startTimeoutMs: READY_TIMEOUT_MS,
+      detached: true,
       onLog: (entry) => {
         // Warnings and errors of the sidecar are worth seeing; its info lines are not.
         if (typeof entry.level === "number" && entry.level >= 40) {
@@ -364,7 +378,7 @@ async function main() {
         failed = true;
         process.stderr.write(
           `main-job: error: sidecar pid ${sidecar.pid} ${forced ? "did not drain in time and was killed" : `exited with ${signal ?? `code ${code}`}`}` +
-            `${socketLeft ? `; its socket ${socketPath} was left behind (removed with the temporary directory)` : ""}\n${sidecar.recentLog()}\n`,
+            `${socketLeft ? `; its socket ${socketPath} was left behind (removed with the temporary directory)` : ""}\n${sidecar.recentOutput()}\n`,
         );
       }
       owned.sidecar = undefined;

@@ -11,6 +11,8 @@ export default libraryConfig(
     cli: "src/cli.ts",
     // The demo model's JS reference and ONNX encoder, importable without the server or onnxruntime.
     "demo-model": "src/demo-model/index.ts",
+    // `spawnSidecar` for tests, users' included: runs the `cli` entry beside it.
+    testing: "src/testing/index.ts",
   },
   // The pool finds the worker entry via `import.meta.url`, which the CJS build gets as a shim.
   { shims: true },

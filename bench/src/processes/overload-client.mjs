@@ -1,7 +1,8 @@
-// One load generator of the overload scenario. Open loop: requests leave at a fixed rate whether
-// or not earlier ones have been answered, as independent producers do, so a slow sidecar meets
-// more work instead of slowing its callers down. Plain client calls, no operator: the operator's
-// capacity bound would turn this back into a closed loop.
+// One load generator of the overload scenario: requests leave at a fixed rate, as independent
+// producers send them, but never more than `window` at once. A request that comes due while the
+// window is full is not sent and counted as withheld, so no request waits in the generator's
+// own queue: every time measured runs from the moment a request left to its answer, and is the
+// sidecar's (and the connection's), not the generator's backlog. Plain client calls, no operator.
 import { createSidecarClient } from "@gpu-sidecar/async-inference";
 import { ErrorCode, encodeTensor, SidecarError } from "@gpu-sidecar/sidecar-core";
 import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
@@ -15,6 +16,7 @@ import { poolRow, transactionPool } from "../transaction-pool.mjs";
  * @property {string} modelName
  * @property {string} inputName
  * @property {number} ratePerSecond Requests this process offers.
+ * @property {number} window Most requests of this process in flight at once.
  * @property {number} warmupMs
  * @property {number} firstSeed Of the worker's records: distinct per worker.
  */
@@ -22,6 +24,7 @@ import { poolRow, transactionPool } from "../transaction-pool.mjs";
 /**
  * @typedef {object} OverloadClientResult
  * @property {number} sent
+ * @property {number} withheld Came due while the window was full, and were not sent.
  * @property {number} elapsedMs The sending phase.
  * @property {number} succeeded
  * @property {number} rejected Answered RESOURCE_EXHAUSTED.
@@ -70,44 +73,54 @@ await serveMeasurement(async (/** @type {OverloadClientSettings} */ settings) =>
       let failed = 0;
       /** @type {string | undefined} */
       let firstFailure;
-      /** @type {Promise<void>[]} */
-      const pending = [];
+      /** @type {Set<Promise<void>>} */
+      const inFlight = new Set();
       const send = () => {
         const sentAt = performance.now();
-        pending.push(
-          request().then(
-            () => {
-              succeeded++;
-              successMs.record(performance.now() - sentAt);
-            },
-            (/** @type {unknown} */ error) => {
-              const code = SidecarError.from(error).code;
-              if (code === ErrorCode.ResourceExhausted) {
-                rejectionMs.record(performance.now() - sentAt);
-                return;
-              }
-              failed++;
-              firstFailure ??= `${code}: ${SidecarError.from(error).message}`;
-            },
-          ),
+        const call = request().then(
+          () => {
+            succeeded++;
+            successMs.record(performance.now() - sentAt);
+          },
+          (/** @type {unknown} */ error) => {
+            const code = SidecarError.from(error).code;
+            if (code === ErrorCode.ResourceExhausted) {
+              rejectionMs.record(performance.now() - sentAt);
+              return;
+            }
+            failed++;
+            firstFailure ??= `${code}: ${SidecarError.from(error).message}`;
+          },
         );
+        inFlight.add(call);
+        void call.then(() => inFlight.delete(call));
       };
       const perMs = settings.ratePerSecond / 1000;
       const start = performance.now();
+      let due = 0;
       let sent = 0;
+      let withheld = 0;
       await new Promise((resolve) => {
         const tick = () => {
           const elapsed = Math.min(performance.now() - start, durationMs);
-          for (const due = Math.floor(elapsed * perMs); sent < due; sent++) send();
+          for (const total = Math.floor(elapsed * perMs); due < total; due++) {
+            if (inFlight.size < settings.window) {
+              send();
+              sent++;
+            } else {
+              withheld++;
+            }
+          }
           if (elapsed < durationMs) setTimeout(tick, TICK_MS);
           else resolve(undefined);
         };
         tick();
       });
       const elapsedMs = performance.now() - start;
-      await Promise.all(pending);
+      await Promise.all(inFlight);
       return {
         sent,
+        withheld,
         elapsedMs,
         succeeded,
         rejected: rejectionMs.count,

@@ -55,6 +55,7 @@ function table(header, rows) {
 function ratioValue(ratio) {
   if (ratio.value === undefined) return "—";
   if (ratio.unit === "ms") return `${ratio.value.toFixed(3)} ms`;
+  if (ratio.unit === "µs") return `${ratio.value.toFixed(ratio.value < 10 ? 1 : 0)} µs`;
   // Two significant digits however small: a ratio of 0.0004 must not print as 0.00.
   return `${ratio.value >= 0.1 ? ratio.value.toFixed(2) : ratio.value.toPrecision(2)}×`;
 }
@@ -62,7 +63,7 @@ function ratioValue(ratio) {
 /** @param {import("./ratios.mjs").Ratio} ratio */
 function ratioGoal(ratio) {
   const comparison = { ">=": "≥", "<=": "≤", "<": "<" }[ratio.comparison];
-  return `${comparison} ${ratio.goal}${ratio.unit === "ms" ? " ms" : ""}`;
+  return `${comparison} ${ratio.goal}${ratio.unit === "×" ? "" : ` ${ratio.unit}`}`;
 }
 
 /** @param {import("./median-figures.mjs").ModelRound} figures */
@@ -149,6 +150,7 @@ function overloadTable(figures) {
       "offered",
       "target req/s",
       "sent req/s",
+      "withheld (window full)",
       "served req/s",
       "rejected",
       "other failures",
@@ -156,11 +158,13 @@ function overloadTable(figures) {
       "success p50 / p99 ms",
       "RSS sidecar MiB",
       "CPU µs/request sidecar",
+      "CPU µs/request generators (busy share)",
     ],
     figures.overload.map((phase) => [
       `${phase.factor}×`,
       rate(phase.targetPerSecond),
       rate(phase.offeredPerSecond),
+      `${((phase.withheldShare ?? 0) * 100).toFixed(1)} %`,
       rate(phase.succeededPerSecond),
       `${(phase.rejectedShare * 100).toFixed(1)} %`,
       phase.failed === 0 ? "0" : `${phase.failed} (${phase.firstFailure})`,
@@ -168,6 +172,7 @@ function overloadTable(figures) {
       `${ms(phase.successP50Ms)} / ${ms(phase.successP99Ms)}`,
       mib(phase.sidecarMemoryBytes),
       fixed(phase.sidecarCpuMicrosPerRequest, 0),
+      `${fixed(phase.generatorCpuMicrosPerRequest, 0)} (${phase.generatorCpuShare === undefined ? "—" : `${(phase.generatorCpuShare * 100).toFixed(0)} %`})`,
     ]),
   );
 }
@@ -214,11 +219,12 @@ export function resultsMarkdown(results) {
       "",
       sweepTable(figures),
       "",
-      `Overload (sidecar with max_queue_size ${OVERLOAD_MAX_QUEUE_SIZE}, open-loop clients offering a multiple of the per-record capacity):`,
+      `Overload (sidecar with max_queue_size ${OVERLOAD_MAX_QUEUE_SIZE}; generators offering a multiple of the per-record capacity, each with at most ${figures.overload[0]?.window ?? "—"} requests in flight: a request due while the window is full is withheld, never queued in the generator, so times run from the request leaving to its answer):`,
       "",
       overloadTable(figures),
     );
   }
+  if (results.sql !== undefined) lines.push("", ...sqlSection(results.sql));
   if (results.failures.length > 0) {
     lines.push("", "## Failures", "");
     for (const failure of results.failures) {
@@ -235,4 +241,65 @@ export function resultsMarkdown(results) {
     "",
   );
   return lines.join("\n");
+}
+
+/** @param {number} bytes */
+function mebibytes(bytes) {
+  return `${Math.round(bytes / 1024 ** 2)} MiB`;
+}
+
+/**
+ * Layer 6: ML_PREDICT against the operator on the same rows and sidecar, memory by table size,
+ * and the Redis pipeline beside the main job.
+ * @param {import("../scenarios/sql.mjs").SqlFigures} sql
+ */
+function sqlSection(sql) {
+  const rate = (/** @type {number} */ value) => Math.round(value).toLocaleString("en-US");
+  return [
+    "## SQL: ML_PREDICT on DuckDB (the bundled fraud model, one sidecar)",
+    "",
+    table(
+      [
+        "table rows",
+        "ML_PREDICT rows/s",
+        "operator rows/s",
+        "SQL ÷ operator",
+        "goal",
+        "ML_PREDICT peak RSS",
+        "its peak JS heap",
+        "operator peak RSS",
+      ],
+      sql.sizes.map((size) => {
+        const ratio = size.sql.rowsPerSecond / size.operator.rowsPerSecond;
+        return [
+          size.rows.toLocaleString("en-US"),
+          rate(size.sql.rowsPerSecond),
+          rate(size.operator.rowsPerSecond),
+          `${ratio.toFixed(2)}×`,
+          ratio >= 0.8 ? "≥ 0.8 met" : "≥ 0.8 **missed**",
+          mebibytes(size.sql.peakRssBytes),
+          mebibytes(size.sql.peakHeapBytes),
+          mebibytes(size.operator.peakRssBytes),
+        ];
+      }),
+    ),
+    "",
+    table(
+      ["pipeline (3 workers)", "rows/s"],
+      [
+        [
+          "Redis Streams pipeline (examples/redis-pipeline)",
+          "skipped" in sql.redis ? sql.redis.skipped : rate(sql.redis.rowsPerSecond),
+        ],
+        [
+          "in-memory main job (examples/main-job)",
+          "failed" in sql.mainJob
+            ? `failed: ${sql.mainJob.failed}`
+            : rate(sql.mainJob.rowsPerSecond),
+        ],
+      ],
+    ),
+    "",
+    "ML_PREDICT reads a DuckDB file table and scores it through the gpu-sidecar provider (one stream, 64 rows a call, 10 calls in flight); the operator scores the same rows, generated in memory, with the same settings. Each runs in a fresh process; peak RSS and heap are sampled every 20 ms while the statement runs.",
+  ];
 }

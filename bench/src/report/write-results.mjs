@@ -24,6 +24,8 @@ export const RESULTS_DIR = fileURLToPath(new URL("../../bench-results/", import.
  * @property {{ round: number, model: string, contender: string, oneMinute: number }[]} loadAverages
  *   The machine's 1-minute load average as each contender started.
  * @property {{ round: number, model: string, contender: string, message: string }[]} failures
+ * @property {import("../scenarios/sql.mjs").SqlFigures | undefined} sql Layer 6: ML_PREDICT, the
+ *   operator on the same rows, the Redis pipeline and the main job.
  */
 
 /**

@@ -1,11 +1,12 @@
-export type { Tensor } from "@gpu-sidecar/sidecar-core";
+export type { BackoffOptions, Tensor } from "@gpu-sidecar/sidecar-core";
 export { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
-export type { BackoffOptions } from "./client/backoff.js";
 export type { CallOptions, InferOptions } from "./client/call-options.js";
 export type { EndpointAddress, EndpointLocality } from "./client/endpoint-address.js";
+export type { WatchEndpointsOptions } from "./client/endpoint-changes.js";
 export type { EndpointState, EndpointStatus } from "./client/endpoint-state.js";
 export type { ClientProtocol } from "./client/endpoint-transport.js";
 export type { ModelMetadata, TensorMetadata } from "./client/model-metadata.js";
+export type { DurationStatistic, ModelStatistics } from "./client/model-statistics.js";
 export type { RoutedMethod, RouteRequest, Router } from "./client/router.js";
 export { createLocalFirstRouter } from "./client/router.js";
 export type { ModelCallOptions, SidecarClient } from "./client/sidecar-client.js";

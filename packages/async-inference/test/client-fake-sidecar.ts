@@ -103,6 +103,23 @@ export function createFakeSidecar(options: FakeSidecarOptions = {}): FakeSidecar
         outputs: [{ name: "y0", datatype: "FP32", shape: [-1n, 4n] }],
       };
     },
+    modelStatistics: (request) => ({
+      modelStats:
+        request.name === "" || request.name === MODEL
+          ? [
+              {
+                name: MODEL,
+                version: "1",
+                inferenceCount: BigInt(fake.inferCalls.length),
+                executionCount: BigInt(fake.inferCalls.length),
+                inferenceStats: {
+                  success: { count: BigInt(fake.inferCalls.length), ns: 5_000n },
+                  queue: { count: BigInt(fake.inferCalls.length), ns: 1_000n },
+                },
+              },
+            ]
+          : [],
+    }),
     modelInfer: (request, context) => {
       fake.inferCalls.push({ request, context });
       return fake.infer(request, context);

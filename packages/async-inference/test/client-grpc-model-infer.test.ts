@@ -1,4 +1,4 @@
-import { createServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
+import { constants, createServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -114,6 +114,16 @@ describe("unary gRPC ModelInfer on the HTTP/2 session", () => {
 
   it("maps a non-gRPC HTTP answer as gRPC does (503: UNAVAILABLE)", async () => {
     const call = await serve((stream) => stream.respond({ ":status": 503 }, { endStream: true }));
+    const error = await errorOf(call(request, new AbortController().signal, undefined));
+    expect(error.code).toBe(Code.Unavailable);
+  });
+
+  it("maps a refused stream (a draining sidecar) to UNAVAILABLE, which is safe to retry", async () => {
+    const call = await serve((stream) => {
+      // The server side of a reset stream errors too.
+      stream.on("error", () => {});
+      stream.close(constants.NGHTTP2_REFUSED_STREAM);
+    });
     const error = await errorOf(call(request, new AbortController().signal, undefined));
     expect(error.code).toBe(Code.Unavailable);
   });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { GpuInfo } from "./gpu-info.js";
-import { parseNvidiaSmiOutput } from "./nvidia-smi-output.js";
+import type { GpuStatus } from "./gpu-status.js";
+import { parseGpuStatusOutput, parseNvidiaSmiOutput } from "./nvidia-smi-output.js";
 import { ResourceProfileError, ResourceProfileErrorCode } from "./resource-profile-error.js";
 import type { WorkerDeclaration } from "./worker-declaration.js";
 
@@ -8,6 +9,12 @@ export const DEFAULT_GPU_DISCOVERY_COMMAND = "nvidia-smi";
 
 export const DEFAULT_GPU_DISCOVERY_ARGS: readonly string[] = Object.freeze([
   "--query-gpu=index,uuid,name,memory.total",
+  "--format=csv,noheader,nounits",
+]);
+
+/** What `readGpuStatus` asks `nvidia-smi` for: the discovery query plus each GPU's load. */
+export const GPU_STATUS_QUERY_ARGS: readonly string[] = Object.freeze([
+  "--query-gpu=index,uuid,name,memory.total,memory.used,memory.free,utilization.gpu",
   "--format=csv,noheader,nounits",
 ]);
 
@@ -21,10 +28,12 @@ export interface GpuDiscoveryOptions {
   readonly args?: readonly string[];
   /** Default 10 s; past it the command (and its process group) is killed. */
   readonly timeoutMs?: number;
+  /** Aborting kills the command (and its process group) and rejects with `RP_ERR_DISCOVERY_FAILED`. */
+  readonly signal?: AbortSignal;
 }
 
-/** The stderr kept for an error message; nvidia-smi's own explanations are short. */
-const STDERR_TAIL = 500;
+/** The output kept for an error message; nvidia-smi's own explanations are short. */
+const OUTPUT_TAIL = 500;
 
 /**
  * Runs the discovery command and returns the GPUs it lists (none for empty output). Rejects
@@ -33,8 +42,26 @@ const STDERR_TAIL = 500;
  * and `RP_ERR_DISCOVERY_OUTPUT_INVALID` naming the first line that is not a GPU.
  */
 export async function discoverGpus(options: GpuDiscoveryOptions = {}): Promise<GpuInfo[]> {
+  return parseNvidiaSmiOutput(await runDiscovery(options, DEFAULT_GPU_DISCOVERY_ARGS));
+}
+
+/**
+ * Runs `nvidia-smi` with `GPU_STATUS_QUERY_ARGS` (`args` of the options is not used) and returns
+ * every GPU with its memory in use, free memory and utilization now: what a sidecar checks
+ * before it loads a model and what its metrics poll. Rejects as `discoverGpus` does.
+ */
+export async function readGpuStatus(
+  options: Omit<GpuDiscoveryOptions, "args"> = {},
+): Promise<GpuStatus[]> {
+  return parseGpuStatusOutput(await runDiscovery(options, GPU_STATUS_QUERY_ARGS));
+}
+
+async function runDiscovery(
+  options: GpuDiscoveryOptions,
+  defaultArgs: readonly string[],
+): Promise<string> {
   const command = options.command ?? DEFAULT_GPU_DISCOVERY_COMMAND;
-  const args = options.args ?? DEFAULT_GPU_DISCOVERY_ARGS;
+  const args = options.args ?? defaultArgs;
   const timeoutMs = options.timeoutMs ?? DEFAULT_GPU_DISCOVERY_TIMEOUT_MS;
   if (command.trim() === "") {
     throw invalidOption("command", command, "name an executable such as nvidia-smi");
@@ -42,7 +69,7 @@ export async function discoverGpus(options: GpuDiscoveryOptions = {}): Promise<G
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw invalidOption("timeoutMs", String(timeoutMs), "use a positive number of milliseconds");
   }
-  return parseNvidiaSmiOutput(await runCommand(command, args, timeoutMs));
+  return runCommand(command, args, timeoutMs, options.signal);
 }
 
 /**
@@ -74,8 +101,17 @@ export function gpuDiscoveryOptionsFor(
   };
 }
 
-function runCommand(command: string, args: readonly string[], timeoutMs: number): Promise<string> {
+function runCommand(
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(aborted(command, args));
+      return;
+    }
     // Its own process group, so a timeout kills a wrapper script's children too; otherwise a
     // hung grandchild keeps the output pipe open.
     const child = spawn(command, args, {
@@ -87,10 +123,15 @@ function runCommand(command: string, args: readonly string[], timeoutMs: number)
     child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
     let settled = false;
+    const onAbort = (): void => {
+      killGroup(child);
+      settle(aborted(command, args));
+    };
     const settle = (error: ResourceProfileError | undefined): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       if (error === undefined) resolve(Buffer.concat(stdout).toString("utf8"));
       else reject(error);
     };
@@ -104,6 +145,7 @@ function runCommand(command: string, args: readonly string[], timeoutMs: number)
         ),
       );
     }, timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
     child.on("error", (error: NodeJS.ErrnoException) => {
       settle(
         error.code === "ENOENT"
@@ -125,7 +167,11 @@ function runCommand(command: string, args: readonly string[], timeoutMs: number)
         settle(undefined);
         return;
       }
-      const tail = Buffer.concat(stderr).toString("utf8").trim().slice(-STDERR_TAIL);
+      // nvidia-smi prints its own explanation ("couldn't communicate with the driver") on stdout.
+      const said =
+        Buffer.concat(stderr).toString("utf8").trim() ||
+        Buffer.concat(stdout).toString("utf8").trim();
+      const tail = said.slice(-OUTPUT_TAIL);
       settle(
         new ResourceProfileError(
           ResourceProfileErrorCode.DiscoveryFailed,
@@ -146,6 +192,13 @@ function killGroup(child: ChildProcess): void {
   } catch {
     // Already gone: nothing left to kill.
   }
+}
+
+function aborted(command: string, args: readonly string[]): ResourceProfileError {
+  return new ResourceProfileError(
+    ResourceProfileErrorCode.DiscoveryFailed,
+    `GPU discovery "${describe(command, args)}" was aborted by its caller`,
+  );
 }
 
 function describe(command: string, args: readonly string[]): string {

@@ -8,12 +8,15 @@ export {
   DEFAULT_GPU_DISCOVERY_COMMAND,
   DEFAULT_GPU_DISCOVERY_TIMEOUT_MS,
   discoverGpus,
+  GPU_STATUS_QUERY_ARGS,
   gpuDiscoveryOptionsFor,
+  readGpuStatus,
 } from "./gpu-discovery.js";
 export type { GpuInfo } from "./gpu-info.js";
+export type { GpuStatus } from "./gpu-status.js";
 export type { MemorySizeInput } from "./memory-size.js";
 export { formatMemorySize, parseMemorySize } from "./memory-size.js";
-export { parseNvidiaSmiOutput } from "./nvidia-smi-output.js";
+export { parseGpuStatusOutput, parseNvidiaSmiOutput } from "./nvidia-smi-output.js";
 export { createResourceProfile, ResourceProfile } from "./resource-profile.js";
 export type { ResourceProfileBuilder, ResourceProfileSpec } from "./resource-profile-builder.js";
 export { ResourceProfileError, ResourceProfileErrorCode } from "./resource-profile-error.js";
@@ -22,6 +25,8 @@ export type {
   SpecifiedResourceProfileJSON,
 } from "./resource-profile-json.js";
 export { selectGpus } from "./select-gpus.js";
+export type { VisibleGpu } from "./visible-gpus.js";
+export { visibleGpus } from "./visible-gpus.js";
 export {
   ExternalResourceKeySuffixes,
   externalResourceKey,

@@ -38,8 +38,29 @@ export type ResourceProfileErrorCode =
 
 const codes = new Set<string>(Object.values(ResourceProfileErrorCode));
 
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
+/**
+ * Marks every ResourceProfileError, whichever copy of this module made it: an application can
+ * load the ESM and the CJS build (or two installed versions) at once, and each has its own class.
+ */
+const BRAND = Symbol.for("@gpu-sidecar/resource-profile/ResourceProfileError");
+
 /** The one error class of this package; `code` says what went wrong, the message says where. */
 export class ResourceProfileError extends Error {
+  static {
+    Object.defineProperty(ResourceProfileError.prototype, BRAND, { value: true });
+    // The bundler renames a class with static members (`_ResourceProfileError`), which stacks and logs show.
+    Object.defineProperty(ResourceProfileError, "name", { value: "ResourceProfileError" });
+  }
+
+  /** `instanceof ResourceProfileError` holds for one made by any copy of this module. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass.
+    if (this !== ResourceProfileError) return ordinaryHasInstance.call(this, value);
+    return typeof value === "object" && value !== null && BRAND in value;
+  }
+
   override readonly name = "ResourceProfileError";
   readonly code: ResourceProfileErrorCode;
 

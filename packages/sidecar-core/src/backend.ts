@@ -12,6 +12,19 @@ export interface ModelSignature {
   readonly outputs: readonly TensorSpec[];
 }
 
+/**
+ * Where one model instance runs: the CPU, or one GPU, named by the CUDA device number this
+ * process gives it (onnxruntime's `device_id`) and by `nvidia-smi`'s index and uuid.
+ */
+export type InstanceDevice =
+  | { readonly kind: "cpu" }
+  | {
+      readonly kind: "gpu";
+      readonly cudaDevice: number;
+      readonly index: number;
+      readonly uuid: string;
+    };
+
 /** What a backend needs to load one version of one model. */
 export interface ModelLoadRequest {
   readonly name: string;
@@ -20,6 +33,8 @@ export interface ModelLoadRequest {
   readonly versionPath: string;
   /** Backend-specific settings from the model config (e.g. execution providers). */
   readonly parameters: Readonly<Record<string, unknown>>;
+  /** The device of the instance being loaded; absent: the CPU. */
+  readonly device?: InstanceDevice;
 }
 
 /**

@@ -20,8 +20,32 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 const codes = new Set<string>(Object.values(ErrorCode));
 
+const ordinaryHasInstance = Function.prototype[Symbol.hasInstance];
+
+/**
+ * Marks every SidecarError, whichever copy of this module made it: an application can load the
+ * ESM and the CJS build (or two installed versions) at once, and each has its own class.
+ */
+const BRAND = Symbol.for("@gpu-sidecar/sidecar-core/SidecarError");
+
 /** The one error class of sidecar-core and of everything built on its contracts. */
 export class SidecarError extends Error {
+  static {
+    Object.defineProperty(SidecarError.prototype, BRAND, { value: true });
+    // The bundler renames a class with static members (`_SidecarError`), which stacks and logs show.
+    Object.defineProperty(SidecarError, "name", { value: "SidecarError" });
+  }
+
+  /**
+   * `instanceof SidecarError` holds for a SidecarError of any copy of this module (the
+   * dual-package hazard); subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class on the right of instanceof, maybe a subclass.
+    if (this !== SidecarError) return ordinaryHasInstance.call(this, value);
+    return typeof value === "object" && value !== null && BRAND in value;
+  }
+
   override readonly name = "SidecarError";
   readonly code: ErrorCode;
 

@@ -28,6 +28,9 @@ describe("loading a config file", () => {
     expect(config).toEqual({
       server: {
         host: "0.0.0.0",
+        http_address: "127.0.0.1",
+        grpc_address: "10.0.0.5",
+        metrics_address: "::",
         http_port: 9000,
         grpc_port: 9001,
         metrics_port: false,
@@ -144,6 +147,9 @@ describe("environment overrides", () => {
       env: {
         GPU_SIDECAR_MODEL_REPOSITORY: "models",
         GPU_SIDECAR_HOST: "0.0.0.0",
+        GPU_SIDECAR_HTTP_ADDRESS: "127.0.0.1",
+        GPU_SIDECAR_GRPC_ADDRESS: "10.0.0.5",
+        GPU_SIDECAR_METRICS_ADDRESS: "::",
         GPU_SIDECAR_HTTP_PORT: "9000",
         GPU_SIDECAR_GRPC_PORT: "false",
         GPU_SIDECAR_METRICS_PORT: "0",
@@ -165,6 +171,9 @@ describe("environment overrides", () => {
     expect(config).toEqual({
       server: {
         host: "0.0.0.0",
+        http_address: "127.0.0.1",
+        grpc_address: "10.0.0.5",
+        metrics_address: "::",
         http_port: 9000,
         grpc_port: false,
         metrics_port: 0,

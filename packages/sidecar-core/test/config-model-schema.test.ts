@@ -41,7 +41,7 @@ describe("model config defaults", () => {
     expect(parseModelConfig({}, SOURCE)).toEqual({
       backend: "onnx",
       version_policy: { latest: { num_versions: 1 } },
-      instances: 1,
+      instance_group: [{ kind: "cpu", count: 1 }],
       max_batch_size: 32,
       dynamic_batching: {
         max_queue_delay_us: 1000,
@@ -56,6 +56,7 @@ describe("model config defaults", () => {
       parameters: {},
       execution_providers: ["cpu"],
       allow_cpu_fallback: false,
+      onnxruntime: {},
     });
   });
 
@@ -90,7 +91,10 @@ describe("model config values", () => {
     const input = {
       backend: "onnx",
       version_policy: { specific: { versions: [1, 3] } },
-      instances: 2,
+      instance_group: [
+        { kind: "gpu", count: 2, gpus: [0, 1] },
+        { kind: "cpu", count: 1 },
+      ],
       max_batch_size: 64,
       dynamic_batching: {
         max_queue_delay_us: 500,
@@ -105,6 +109,26 @@ describe("model config values", () => {
       parameters: { intra_op_num_threads: 4 },
       execution_providers: ["cuda", "cpu"],
       allow_cpu_fallback: true,
+      onnxruntime: {
+        intra_op_thread_count: 2,
+        inter_op_thread_count: 1,
+        allow_spinning: false,
+        graph_optimization_level: "extended",
+        execution_mode: "parallel",
+        enable_mem_arena: false,
+        enable_mem_pattern: false,
+        cuda: {
+          gpu_mem_limit: 4 * 1024 ** 3,
+          arena_extend_strategy: "kSameAsRequested",
+          cudnn_conv_algo_search: "HEURISTIC",
+          do_copy_in_default_stream: false,
+        },
+        tensorrt: {
+          precision_mode: "FP16",
+          trt_engine_cache_enable: true,
+          trt_engine_cache_path: "/var/cache/trt",
+        },
+      },
     };
     expect(parseModelConfig(input, SOURCE)).toEqual(input);
   });

@@ -35,6 +35,9 @@ describe("sidecar config defaults", () => {
     expect(parseSidecarConfig(repo)).toEqual({
       server: {
         host: "127.0.0.1",
+        http_address: "127.0.0.1",
+        grpc_address: "127.0.0.1",
+        metrics_address: "127.0.0.1",
         http_port: 8000,
         grpc_port: 8001,
         metrics_port: 8002,
@@ -247,6 +250,29 @@ describe("sidecar config cross-field checks", () => {
     );
     expect(issue.message).toContain("server.http_port already uses this port");
     expect(issue.received).toBe(9000);
+  });
+
+  it("gives each listener its own address, defaulting to host, and lets one port serve two addresses", () => {
+    const server = parseSidecarConfig({
+      ...repo,
+      server: { host: "10.0.0.5", metrics_address: "0.0.0.0", grpc_address: "127.0.0.1" },
+    }).server;
+    expect([server.http_address, server.grpc_address, server.metrics_address]).toEqual([
+      "10.0.0.5",
+      "127.0.0.1",
+      "0.0.0.0",
+    ]);
+    const shared = parseSidecarConfig({
+      ...repo,
+      server: { http_port: 9000, grpc_port: 9000, grpc_address: "10.0.0.5" },
+    }).server;
+    expect([shared.http_port, shared.grpc_port]).toEqual([9000, 9000]);
+    expect(
+      issueAt(
+        { ...repo, server: { http_port: 9000, metrics_port: 9000, metrics_address: "0.0.0.0" } },
+        "server.metrics_port",
+      ).message,
+    ).toContain("server.http_port already uses this port on this address");
   });
 
   it("rejects a port that collides with another listener's default", () => {

@@ -10,6 +10,7 @@ import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { type AnyDefinition, loadSync, type MessageTypeDefinition } from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import {
+  DataTypeSchema,
   GRPCInferenceService,
   Health,
   HealthCheckRequestSchema,
@@ -21,11 +22,23 @@ import {
   InferStatisticsSchema,
   InferTensorContentsSchema,
   MemoryUsageSchema,
+  ModelConfigRequestSchema,
+  ModelConfigResponseSchema,
+  ModelConfigSchema,
+  ModelDynamicBatchingSchema,
   ModelInferRequestSchema,
   ModelInferResponseSchema,
+  ModelInput_FormatSchema,
+  ModelInputSchema,
+  ModelInstanceGroup_KindSchema,
+  ModelInstanceGroupSchema,
   ModelMetadataRequestSchema,
   ModelMetadataResponse_TensorMetadataSchema,
   ModelMetadataResponseSchema,
+  ModelOutputSchema,
+  ModelParameterSchema,
+  ModelQueuePolicy_TimeoutActionSchema,
+  ModelQueuePolicySchema,
   ModelReadyRequestSchema,
   ModelReadyResponseSchema,
   ModelRepositoryParameterSchema,
@@ -33,6 +46,10 @@ import {
   ModelStatisticsResponseSchema,
   ModelStatisticsSchema,
   ModelStreamInferResponseSchema,
+  ModelTensorReshapeSchema,
+  ModelVersionPolicy_LatestSchema,
+  ModelVersionPolicy_SpecificSchema,
+  ModelVersionPolicySchema,
   RepositoryIndexRequestSchema,
   RepositoryIndexResponse_ModelIndexSchema,
   RepositoryIndexResponseSchema,
@@ -335,8 +352,156 @@ describe("Open Inference Protocol schema", () => {
     [RepositoryIndexResponse_ModelIndexSchema, { name: 1, version: 2, state: 3, reason: 4 }],
     [RepositoryModelLoadRequestSchema, { repository_name: 1, model_name: 2, parameters: 3 }],
     [RepositoryModelUnloadRequestSchema, { repository_name: 1, model_name: 2, parameters: 3 }],
+    // Triton's model_config.proto, the part ModelConfig answers with.
+    [ModelConfigRequestSchema, { name: 1, version: 2 }],
+    [ModelConfigResponseSchema, { config: 1 }],
+    [
+      ModelConfigSchema,
+      {
+        name: 1,
+        platform: 2,
+        backend: 17,
+        runtime: 25,
+        version_policy: 3,
+        max_batch_size: 4,
+        input: 5,
+        output: 6,
+        dynamic_batching: 11,
+        instance_group: 7,
+        default_model_filename: 8,
+        cc_model_filenames: 9,
+        metric_tags: 10,
+        parameters: 14,
+      },
+    ],
+    [
+      ModelInputSchema,
+      {
+        name: 1,
+        data_type: 2,
+        format: 3,
+        dims: 4,
+        reshape: 5,
+        is_shape_tensor: 6,
+        allow_ragged_batch: 7,
+        optional: 8,
+        is_non_linear_format_io: 9,
+      },
+    ],
+    [
+      ModelOutputSchema,
+      {
+        name: 1,
+        data_type: 2,
+        dims: 3,
+        reshape: 5,
+        label_filename: 4,
+        is_shape_tensor: 6,
+        is_non_linear_format_io: 7,
+      },
+    ],
+    [ModelTensorReshapeSchema, { shape: 1 }],
+    [
+      ModelInstanceGroupSchema,
+      { name: 1, kind: 4, count: 2, gpus: 3, profile: 5, passive: 7, host_policy: 9 },
+    ],
+    [ModelVersionPolicySchema, { latest: 1, all: 2, specific: 3 }],
+    [ModelVersionPolicy_LatestSchema, { num_versions: 1 }],
+    [ModelVersionPolicy_SpecificSchema, { versions: 1 }],
+    [
+      ModelDynamicBatchingSchema,
+      {
+        preferred_batch_size: 1,
+        max_queue_delay_microseconds: 2,
+        preserve_ordering: 3,
+        priority_levels: 4,
+        default_priority_level: 5,
+        default_queue_policy: 6,
+        priority_queue_policy: 7,
+      },
+    ],
+    [
+      ModelQueuePolicySchema,
+      {
+        timeout_action: 1,
+        default_timeout_microseconds: 2,
+        allow_timeout_override: 3,
+        max_queue_size: 4,
+      },
+    ],
+    [ModelParameterSchema, { string_value: 1 }],
   ] as const)("numbers %s as the public spec does", (schema, expected) => {
     expect(fieldNumbers(schema)).toEqual(expected);
+  });
+
+  it.each([
+    [
+      DataTypeSchema,
+      {
+        TYPE_INVALID: 0,
+        TYPE_BOOL: 1,
+        TYPE_UINT8: 2,
+        TYPE_UINT16: 3,
+        TYPE_UINT32: 4,
+        TYPE_UINT64: 5,
+        TYPE_INT8: 6,
+        TYPE_INT16: 7,
+        TYPE_INT32: 8,
+        TYPE_INT64: 9,
+        TYPE_FP16: 10,
+        TYPE_FP32: 11,
+        TYPE_FP64: 12,
+        TYPE_STRING: 13,
+        TYPE_BF16: 14,
+      },
+    ],
+    [ModelInstanceGroup_KindSchema, { KIND_AUTO: 0, KIND_GPU: 1, KIND_CPU: 2, KIND_MODEL: 3 }],
+    [ModelInput_FormatSchema, { FORMAT_NONE: 0, FORMAT_NHWC: 1, FORMAT_NCHW: 2 }],
+    [ModelQueuePolicy_TimeoutActionSchema, { REJECT: 0, DELAY: 1 }],
+  ] as const)(
+    "numbers the values of %s as Triton's model_config.proto does",
+    (schema, expected) => {
+      expect(Object.fromEntries(schema.values.map((value) => [value.name, value.number]))).toEqual(
+        expected,
+      );
+    },
+  );
+
+  it("puts a ModelConfig's nested fields under Triton's numbers on the wire", () => {
+    const top = wireFields(
+      toBinary(
+        ModelConfigResponseSchema,
+        create(ModelConfigResponseSchema, {
+          config: {
+            name: "fraud",
+            backend: "onnxruntime",
+            maxBatchSize: 64,
+            input: [{ name: "features", dataType: 11, dims: [16n] }],
+            schedulingChoice: {
+              case: "dynamicBatching",
+              value: { maxQueueDelayMicroseconds: 500n, defaultQueuePolicy: { maxQueueSize: 9 } },
+            },
+            instanceGroup: [{ kind: 2, count: 2 }],
+            parameters: { k: { stringValue: "v" } },
+          },
+        }),
+      ),
+    );
+    const config = wireFields(only(top, 1, Len));
+    expect(numbers(config)).toEqual([1, 4, 5, 7, 11, 14, 17]);
+    expect(text(only(config, 17, Len))).toBe("onnxruntime");
+    expect(scalars(only(config, 4, Varint), int64)).toEqual([64n]);
+    const input = wireFields(only(config, 5, Len));
+    expect(scalars(only(input, 2, Varint), int64)).toEqual([11n]);
+    expect(scalars(only(input, 4, Len), int64)).toEqual([16n]);
+    const batching = wireFields(only(config, 11, Len));
+    expect(scalars(only(batching, 2, Varint), uint64)).toEqual([500n]);
+    expect(scalars(only(wireFields(only(batching, 6, Len)), 4, Varint), uint64)).toEqual([9n]);
+    const group = wireFields(only(config, 7, Len));
+    expect(scalars(only(group, 4, Varint), int64)).toEqual([2n]);
+    expect(scalars(only(group, 2, Varint), int64)).toEqual([2n]);
+    const parameter = wireFields(only(config, 14, Len));
+    expect(text(only(wireFields(only(parameter, 2, Len)), 1, Len))).toBe("v");
   });
 
   it("names the services and their streaming shapes as Triton and gRPC health do", () => {
@@ -349,6 +514,7 @@ describe("Open Inference Protocol schema", () => {
       ModelReady: "unary",
       ServerMetadata: "unary",
       ModelMetadata: "unary",
+      ModelConfig: "unary",
       ModelInfer: "unary",
       ModelStreamInfer: "bidi_streaming",
       ModelStatistics: "unary",

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import {
   ConfigError,
+  ErrorCode,
   LOG_LEVELS,
   loadSidecarConfig,
   MODEL_CONTROL_MODES,
@@ -61,7 +62,16 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
   } catch (error) {
     const failure = SidecarError.from(error);
-    logger.fatal({ err: failure, code: failure.code }, `cannot start: ${failure.message}`);
+    // An expected failure (a port in use, a missing repository) is said in full by its
+    // message; only a bug's stack helps anyone.
+    logger.fatal(
+      failure.code === ErrorCode.Internal
+        ? { err: failure, code: failure.code }
+        : { code: failure.code },
+      `cannot start: ${failure.message}`,
+    );
+    // The log may go to a collector; whoever started the process reads stderr.
+    process.stderr.write(`gpu-sidecar: cannot start: ${failure.message}\n`);
     process.exit(EXIT_FAILURE);
   }
   if (signalled) drain(sidecar);
@@ -84,6 +94,12 @@ program
     "model repository: <dir>/<model>/<version>/model.onnx with optional <dir>/<model>/config.json",
   )
   .option("--host <address>", "address the TCP listeners bind (default 127.0.0.1)")
+  .option("--http-address <address>", "address of the HTTP/1.1 listener alone (default --host)")
+  .option("--grpc-address <address>", "address of the gRPC (h2c) listener alone (default --host)")
+  .option(
+    "--metrics-address <address>",
+    "address of the metrics listener alone (default --host), e.g. 0.0.0.0 for Prometheus",
+  )
   .option(
     "--http-port <port>",
     "HTTP/1.1 port for REST v2 and Connect (default 8000; 0 = any free port, false = off)",

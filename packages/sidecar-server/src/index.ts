@@ -1,6 +1,6 @@
 export type { MockBackendOptions } from "./backends/mock-backend.js";
 export { createMockBackend } from "./backends/mock-backend.js";
-export type { OnnxBackendOptions } from "./backends/onnx-backend.js";
+export type { OnnxBackendOptions, OnnxSessionFactory } from "./backends/onnx-backend.js";
 export { createOnnxBackend } from "./backends/onnx-backend.js";
 export type {
   BatchEvent,
@@ -8,16 +8,32 @@ export type {
   MetricOutcome,
   RequestOutcomeEvent,
 } from "./batching/batcher-metrics.js";
-export type { BatcherStatistics, DurationStatistic } from "./batching/batcher-statistics.js";
+export type {
+  BatcherStatistics,
+  BatchSizeStatistic,
+  ComputePhases,
+  DurationStatistic,
+} from "./batching/batcher-statistics.js";
 export type {
   DynamicBatcher,
   DynamicBatcherOptions,
   InferenceSubmission,
 } from "./batching/dynamic-batcher.js";
 export { createDynamicBatcher } from "./batching/dynamic-batcher.js";
-export type { ExecutorPool, ExecutorPoolOptions } from "./executor/executor-pool.js";
+export type {
+  ExecutorPool,
+  ExecutorPoolOptions,
+  InstanceBatchEvent,
+} from "./executor/executor-pool.js";
 export { createExecutorPool } from "./executor/executor-pool.js";
+export type {
+  GpuInventory,
+  GpuInventoryOptions,
+  SidecarGpu,
+} from "./executor/gpu-inventory.js";
+export { createGpuInventory, GpuInventoryError } from "./executor/gpu-inventory.js";
 export { createConfiguredMetrics } from "./metrics/configured-metrics.js";
+export type { InstanceBatchHook } from "./metrics/instance-counters.js";
 export type { PrometheusMetrics, SidecarMetricsOptions } from "./metrics/sidecar-metrics.js";
 export { createSidecarMetrics } from "./metrics/sidecar-metrics.js";
 export type { SidecarAddresses, TcpAddress } from "./server/listeners.js";

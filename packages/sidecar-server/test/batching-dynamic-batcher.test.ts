@@ -136,7 +136,7 @@ describe("forming batches", () => {
     expectRows(await (later[1] as Promise<Tensor[]>), 2, 2);
   });
 
-  it("runs strict priority between levels and FIFO within one", async () => {
+  it("runs strict priority between levels and FIFO within one; 0 and past the levels are the default (Triton)", async () => {
     const { batcher, executor } = setup(
       { max_batch_size: 1, priority_levels: 3, default_priority: 3 },
       { instances: 1 },
@@ -150,6 +150,7 @@ describe("forming batches", () => {
       [1, 3],
       [0, 4],
       [2, 5],
+      [10, 6],
     ];
     for (const [priority, base] of order) void submitRows(batcher, 1, base, { priority });
     await settle();
@@ -158,7 +159,7 @@ describe("forming batches", () => {
       await settle();
     }
     const ran = executor.runs.slice(1).map((run) => valuesOf(run.inputs[0])[0]);
-    expect(ran).toEqual([1, 3, 2, 5, 0, 4]);
+    expect(ran).toEqual([1, 3, 2, 5, 0, 4, 6]);
   });
 });
 
@@ -406,7 +407,7 @@ describe("validation before enqueue", () => {
         batcher.submit({ inputs: [a, f32("b", [2, 1], [2, 3])] }),
         /tensor "b": has 2 rows, expected 1/,
       ],
-      [batcher.submit({ inputs: [a, b], priority: 2 }), /priority 2 is outside/],
+      [batcher.submit({ inputs: [a, b], priority: 1.5 }), /priority 1.5 is not/],
       [batcher.submit({ inputs: [f32("a", [0, 1], []), f32("b", [0, 1], [])] }), /has 0 rows/],
     ];
     for (const [result, message] of cases) {
@@ -714,6 +715,16 @@ describe("metrics and statistics", () => {
     expect(statistics.success).toEqual({ count: 2, ns: 10_000_000n });
     expect(statistics.queue).toEqual({ count: 2, ns: 4_000_000n });
     expect(statistics.computeInfer).toEqual({ count: 2, ns: 6_000_000n });
+    expect(statistics.computeInput).toEqual({ count: 2, ns: 0n });
+    expect(statistics.computeOutput).toEqual({ count: 2, ns: 0n });
+    expect(statistics.batches).toEqual([
+      {
+        batchSize: 3,
+        computeInput: { count: 1, ns: 0n },
+        computeInfer: { count: 1, ns: 3_000_000n },
+        computeOutput: { count: 1, ns: 0n },
+      },
+    ]);
     expect(statistics.fail).toEqual({ count: 1, ns: 1_000_000n });
     expect(statistics.timeoutCount).toBe(1);
   });

@@ -83,8 +83,10 @@ describe("demo fraud model", () => {
     expect(config).toMatchObject({
       backend: "onnx",
       max_batch_size: 64,
-      instances: 1,
+      instance_group: [{ kind: "cpu", count: 1 }],
       execution_providers: ["cpu"],
+      // Picked from bench/onnxruntime-settings.mjs (bench README).
+      onnxruntime: { intra_op_thread_count: 1, allow_spinning: false },
       dynamic_batching: { max_queue_delay_us: 0 },
     });
   });

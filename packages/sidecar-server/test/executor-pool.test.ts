@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { ModelLoadRequest, Tensor } from "@gpu-sidecar/sidecar-core";
+import type { InstanceDevice, ModelLoadRequest, Tensor } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   FRAUD_FEATURE_COUNT,
@@ -19,6 +19,11 @@ const SIGNATURE = {
   inputs: [{ name: "features", datatype: "FP32", shape: [-1, FRAUD_FEATURE_COUNT] }],
   outputs: [{ name: "fraud_score", datatype: "FP32", shape: [-1, 1] }],
 };
+
+const onCpu = (count: number): InstanceDevice[] =>
+  Array.from({ length: count }, () => ({ kind: "cpu" }));
+
+const ON_GPU_1: InstanceDevice = { kind: "gpu", cudaDevice: 1, index: 1, uuid: "GPU-test-1" };
 
 function mockRequest(parameters: Record<string, unknown> = {}): ModelLoadRequest {
   return {
@@ -78,7 +83,7 @@ describe("executor pool", () => {
   });
 
   it("loads every instance, then reports the signature and all instances idle", async () => {
-    const pool = open({ backend: "mock", request: mockRequest(), instances: 3 });
+    const pool = open({ backend: "mock", request: mockRequest(), devices: onCpu(3) });
     expect(pool.idleCount).toBe(0);
     await expect(pool.ready).resolves.toEqual(SIGNATURE);
     expect(pool.size).toBe(3);
@@ -94,7 +99,7 @@ describe("executor pool", () => {
         versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
         parameters: { execution_providers: ["cpu"] },
       },
-      instances: 1,
+      devices: onCpu(1),
     });
     await expect(pool.ready).resolves.toEqual(SIGNATURE);
     const input = features(5);
@@ -116,11 +121,16 @@ describe("executor pool", () => {
         versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
         parameters: { execution_providers: ["cuda", "cpu"], allow_cpu_fallback: true },
       },
-      instances: 1,
+      // This machine has no CUDA provider library, so the session on "GPU 1" falls back.
+      devices: [ON_GPU_1],
       logger,
     });
     await pool.ready;
-    expect(warnings).toEqual([expect.stringMatching(/instance 0 .*allow_cpu_fallback is true/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /instance 0 \(GPU 1, GPU-test-1\) .* on GPU 1: .*allow_cpu_fallback is true/,
+      ),
+    ]);
   });
 
   it("rejects ready with the worker's load error and closes the pool", async () => {
@@ -132,7 +142,7 @@ describe("executor pool", () => {
         versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
         parameters: { execution_providers: ["cuda", "cpu"] },
       },
-      instances: 2,
+      devices: [ON_GPU_1, ON_GPU_1],
     });
     await expect(pool.ready).rejects.toMatchObject({
       code: "FAILED_PRECONDITION",
@@ -147,7 +157,7 @@ describe("executor pool", () => {
     const pool = open({
       backend: "mock",
       request: mockRequest({ fixed_latency_us: 500_000 }),
-      instances: 2,
+      devices: onCpu(2),
     });
     await pool.ready;
     const singleStart = performance.now();
@@ -173,7 +183,7 @@ describe("executor pool", () => {
     const pool = open({
       backend: "mock",
       request: mockRequest({ fixed_latency_us: 1_000_000 }),
-      instances: 1,
+      devices: onCpu(1),
     });
     await pool.ready;
     let ticks = 0;
@@ -188,7 +198,7 @@ describe("executor pool", () => {
   });
 
   it("signals onIdle when an instance finishes, until unsubscribed", async () => {
-    const pool = open({ backend: "mock", request: mockRequest(), instances: 1 });
+    const pool = open({ backend: "mock", request: mockRequest(), devices: onCpu(1) });
     await pool.ready;
     let signals = 0;
     const stop = pool.onIdle(() => signals++);
@@ -201,7 +211,7 @@ describe("executor pool", () => {
   });
 
   it("passes a batch's error through with its code and stays usable", async () => {
-    const pool = open({ backend: "mock", request: mockRequest(), instances: 1 });
+    const pool = open({ backend: "mock", request: mockRequest(), devices: onCpu(1) });
     await pool.ready;
     await expect(pool.run([features(1)], ["probability"])).rejects.toMatchObject({
       name: "SidecarError",
@@ -217,7 +227,7 @@ describe("executor pool", () => {
     const pool = open({
       backend: "mock",
       request: mockRequest({ crash_on_rows: 3 }),
-      instances: 1,
+      devices: onCpu(1),
       logger,
     });
     await pool.ready;
@@ -236,7 +246,7 @@ describe("executor pool", () => {
     const pool = open({
       backend: "mock",
       request: mockRequest({ fixed_latency_us: 300_000 }),
-      instances: 1,
+      devices: onCpu(1),
     });
     await pool.ready;
     const running = pool.run([features(4)], ["fraud_score"]);
@@ -251,7 +261,7 @@ describe("executor pool", () => {
   });
 
   it("transfers a batch's buffers instead of copying them", async () => {
-    const pool = open({ backend: "mock", request: mockRequest(), instances: 1 });
+    const pool = open({ backend: "mock", request: mockRequest(), devices: onCpu(1) });
     await pool.ready;
     const input = features(2);
     await pool.run([input], ["fraud_score"]);
@@ -259,7 +269,7 @@ describe("executor pool", () => {
   });
 
   it("copies a view into a larger buffer, leaving that buffer usable", async () => {
-    const pool = open({ backend: "mock", request: mockRequest(), instances: 1 });
+    const pool = open({ backend: "mock", request: mockRequest(), devices: onCpu(1) });
     await pool.ready;
     const whole = features(4);
     const firstTwoRows = {
@@ -280,7 +290,7 @@ describe("executor pool", () => {
   });
 
   it("refuses a pool without instances", () => {
-    expect(() => open({ backend: "mock", request: mockRequest(), instances: 0 })).toThrow(
+    expect(() => open({ backend: "mock", request: mockRequest(), devices: onCpu(0) })).toThrow(
       expect.objectContaining({ code: "INVALID_ARGUMENT" }),
     );
   });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { GPU_STATUS_QUERY_ARGS } from "@gpu-sidecar/resource-profile";
 import { afterEach, describe, expect, it } from "vitest";
-import { GPU_QUERY_ARGS, parseGpuSamples } from "../src/metrics/gpu-sample.js";
 import { createSidecarMetrics, type PrometheusMetrics } from "../src/metrics/sidecar-metrics.js";
 import {
   capturingLogger,
@@ -16,8 +16,8 @@ import {
 
 const MIB = 1024 * 1024;
 const TWO_GPUS = [
-  "0, GPU-aaaaaaaa-0000-0000-0000-000000000000, 37, 1024, 81559",
-  "1, GPU-bbbbbbbb-1111-1111-1111-111111111111, 100, 80000, 81559",
+  "0, GPU-aaaaaaaa-0000-0000-0000-000000000000, NVIDIA H100 80GB HBM3, 81559, 1024, 80535, 37",
+  "1, GPU-bbbbbbbb-1111-1111-1111-111111111111, NVIDIA H100 80GB HBM3, 81559, 80000, 1559, 100",
 ].join("\n");
 
 const open: { metrics: PrometheusMetrics; endpoint: MetricsEndpoint }[] = [];
@@ -53,7 +53,7 @@ describe("GPU metrics from nvidia-smi", () => {
   it("runs the utilization query and exports each GPU's figures with gpu and uuid labels", async () => {
     // The fake answers only the expected query, so that the arguments are checked too.
     const smi = await fakeNvidiaSmi(
-      `[ "$*" = "${GPU_QUERY_ARGS.join(" ")}" ] || exit 3\ncat <<'OUT'\n${TWO_GPUS}\nOUT`,
+      `[ "$*" = "${GPU_STATUS_QUERY_ARGS.join(" ")}" ] || exit 3\ncat <<'OUT'\n${TWO_GPUS}\nOUT`,
     );
     const { gpuSamples, records } = await start(smi.path);
     const a = 'gpu="0",uuid="GPU-aaaaaaaa-0000-0000-0000-000000000000"';
@@ -73,12 +73,12 @@ describe("GPU metrics from nvidia-smi", () => {
 
   it("follows the GPUs from poll to poll", async () => {
     const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
-    await replaceFile(output, "0, GPU-a, 10, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, T4, 2, 1, 1, 10\n");
     const smi = await fakeNvidiaSmi(`cat "${output}"`);
     const { gpuSamples } = await start(smi.path);
     const key = 'gpu_sidecar_gpu_utilization_ratio{gpu="0",uuid="GPU-a"}';
     await eventually(async () => expect((await gpuSamples()).get(key)).toBe(0.1));
-    await replaceFile(output, "0, GPU-a, 55, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, T4, 2, 1, 1, 55\n");
     await eventually(async () => expect((await gpuSamples()).get(key)).toBe(0.55));
   });
 
@@ -104,10 +104,10 @@ describe("GPU metrics from nvidia-smi", () => {
     expect(records.map((record) => [record.level, record.msg])).toEqual([
       [
         40,
-        'GPU metrics are unavailable until nvidia-smi answers: nvidia-smi output line 1 "this is not csv" is not "index, uuid, utilization.gpu (%), memory.used (MiB), memory.total (MiB)": expected 5 comma-separated fields, got 1',
+        'GPU metrics are unavailable until nvidia-smi answers: GPU discovery output line 1 "this is not csv" is not "index, uuid, name, memory.total (MiB), memory.used (MiB), memory.free (MiB), utilization.gpu (%)": expected 7 comma-separated fields, got 1',
       ],
     ]);
-    await replaceFile(output, "0, GPU-a, 10, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, T4, 2, 1, 1, 10\n");
     await eventually(async () => expect((await gpuSamples()).size).toBe(3));
     expect(records.map((record) => record.msg)).toHaveLength(2);
     expect(records[1]).toMatchObject({ level: 30, msg: "GPU metrics recovered", gpus: 1 });
@@ -115,7 +115,7 @@ describe("GPU metrics from nvidia-smi", () => {
 
   it("drops the figures of a failed poll instead of serving stale ones", async () => {
     const output = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "output");
-    await replaceFile(output, "0, GPU-a, 10, 1, 2\n");
+    await replaceFile(output, "0, GPU-a, T4, 2, 1, 1, 10\n");
     // One read of the file decides both the output and the exit status.
     const smi = await fakeNvidiaSmi(`out=$(cat "${output}")\n[ -n "$out" ] || exit 9\necho "$out"`);
     const { gpuSamples, records } = await start(smi.path);
@@ -132,7 +132,7 @@ describe("GPU metrics from nvidia-smi", () => {
     const { gpuSamples, records } = await start(smi.path);
     await eventually(async () => expect(records).toHaveLength(1));
     expect(records[0]?.msg).toBe(
-      `GPU metrics are unavailable until nvidia-smi answers: "${smi.path}" exited with code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.`,
+      `GPU metrics are unavailable until nvidia-smi answers: GPU discovery "${smi.path} ${GPU_STATUS_QUERY_ARGS.join(" ")}" exited with code 9: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.`,
     );
     expect(await gpuSamples()).toEqual(new Map());
   });
@@ -142,23 +142,24 @@ describe("GPU metrics from nvidia-smi", () => {
     const { gpuSamples, records } = await start(smi.path, { timeoutMs: 100 });
     await eventually(async () => expect(records).toHaveLength(1));
     expect(records[0]?.msg).toBe(
-      `GPU metrics are unavailable until nvidia-smi answers: "${smi.path}" did not answer within 100 ms and was killed`,
+      `GPU metrics are unavailable until nvidia-smi answers: GPU discovery "${smi.path} ${GPU_STATUS_QUERY_ARGS.join(" ")}" did not finish within 100 ms and was killed; check that the GPU driver responds, or raise timeoutMs`,
     );
     expect(await gpuSamples()).toEqual(new Map());
   });
 
   it("leaves out a figure the GPU does not report", async () => {
-    const smi = await fakeNvidiaSmi("echo '0, MIG-x, [N/A], 512, [Not Supported]'");
+    const smi = await fakeNvidiaSmi("echo '0, MIG-x, A100, 40960, 512, [N/A], [Not Supported]'");
     const { gpuSamples } = await start(smi.path);
     await eventually(async () =>
       expect(Object.fromEntries(await gpuSamples())).toEqual({
         'gpu_sidecar_gpu_memory_used_bytes{gpu="0",uuid="MIG-x"}': 512 * MIB,
+        'gpu_sidecar_gpu_memory_total_bytes{gpu="0",uuid="MIG-x"}': 40960 * MIB,
       }),
     );
   });
 
   it("stops polling on close, killing a poll in flight", async () => {
-    const smi = await fakeNvidiaSmi(`echo '0, GPU-a, 1, 1, 1'`);
+    const smi = await fakeNvidiaSmi(`echo '0, GPU-a, T4, 1, 1, 0, 1'`);
     const { metrics, gpuSamples } = await start(smi.path, { intervalMs: 10 });
     await eventually(async () => expect(await smi.runs()).toBeGreaterThanOrEqual(2));
     expect(seriesNamed(await gpuSamples(), "gpu_sidecar_gpu_utilization_ratio")).toHaveLength(1);
@@ -173,36 +174,10 @@ describe("GPU metrics from nvidia-smi", () => {
   });
 
   it("never runs nvidia-smi when the interval is 0", async () => {
-    const smi = await fakeNvidiaSmi(`echo '0, GPU-a, 1, 1, 1'`);
+    const smi = await fakeNvidiaSmi(`echo '0, GPU-a, T4, 1, 1, 0, 1'`);
     const { gpuSamples } = await start(smi.path, { intervalMs: 0 });
     await sleep(100);
     expect(await smi.runs()).toBe(0);
     expect(await gpuSamples()).toEqual(new Map());
-  });
-});
-
-describe("parseGpuSamples", () => {
-  it("reads whole lines, skipping blank ones", () => {
-    expect(parseGpuSamples("\n3, GPU-x, 0, 0, 16\r\n\n")).toEqual([
-      {
-        index: 3,
-        uuid: "GPU-x",
-        utilizationRatio: 0,
-        memoryUsedBytes: 0,
-        memoryTotalBytes: 16 * MIB,
-      },
-    ]);
-  });
-
-  it.each([
-    ["0, GPU-a, 10, 1", "expected 5 comma-separated fields, got 4"],
-    ["x, GPU-a, 10, 1, 2", 'index "x" is not a number'],
-    ["0, , 10, 1, 2", "the uuid is empty"],
-    ["0, GPU-a, 101, 1, 2", "utilization 101 exceeds 100"],
-    ["0, GPU-a, 10, -1, 2", 'memory.used "-1" is not a number'],
-    ["0, GPU-a, 10, 1, 2 MiB", 'memory.total "2 MiB" is not a number'],
-    ["0, GPU-a, 1, 1, 2\n0, GPU-b, 1, 1, 2", "index 0 repeats"],
-  ])("rejects %j: %s", (output, reason) => {
-    expect(() => parseGpuSamples(output)).toThrow(reason);
   });
 });

@@ -1,4 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { Agent } from "node:http";
+import { fileURLToPath } from "node:url";
 import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -6,7 +8,11 @@ import type * as ServerModule from "../src/index.js";
 import type { Sidecar } from "../src/index.js";
 import { createSidecarMetrics, type PrometheusMetrics } from "../src/metrics/sidecar-metrics.js";
 import { parseSamples } from "./fixtures/metrics/metrics-harness.js";
-import { FIXTURE_REPO, http, portOf, postJson } from "./server-harness.js";
+import { http, portOf, postJson } from "./server-harness.js";
+
+/** `twin` (loads) and `broken` (fails to load: no model file). */
+const BROKEN_REPO = fileURLToPath(new URL("./fixtures/server/broken-repo", import.meta.url));
+const promtool = spawnSync("promtool", ["--version"]).status === 0;
 
 // Model instances run the built worker entry, so the sidecar under test is the built one (as in
 // the server tests); the metrics module is mounted into it from source, the way the CLI does.
@@ -34,8 +40,8 @@ describe("metrics of a running sidecar", () => {
     });
     closeMetrics = vi.spyOn(metrics, "close");
     const config = parseSidecarConfig({
-      model_repository: FIXTURE_REPO,
-      models: ["twin"],
+      model_repository: BROKEN_REPO,
+      models: ["twin", "broken"],
       model_control_mode: "explicit",
       server: { http_port: 0, grpc_port: false, metrics_port: 0, uds: { path: false } },
       log: { level: "silent" },
@@ -75,6 +81,63 @@ describe("metrics of a running sidecar", () => {
     };
     expect(stats.model_stats[0]).toMatchObject({ inference_count: 6, execution_count: 3 });
   });
+
+  it("reports each model's load state, the failed one too", async () => {
+    const samples = parseSamples(
+      (await http(portOf(sidecar.addresses.metrics), "/metrics")).body.toString(),
+    );
+    const state = (model: string, value: string) =>
+      samples.get(`gpu_sidecar_model_state{model="${model}",state="${value}"}`);
+    expect([state("twin", "loaded"), state("twin", "failed"), state("twin", "loading")]).toEqual([
+      1, 0, 0,
+    ]);
+    expect([state("broken", "loaded"), state("broken", "failed")]).toEqual([0, 1]);
+    // The reason is in the repository index.
+    const index = (
+      await http(portOf(sidecar.addresses.http), "/v2/repository/index", { body: "" })
+    ).json() as { name: string; state: string; reason: string }[];
+    expect(index.find((entry) => entry.name === "broken")).toMatchObject({
+      state: "UNAVAILABLE",
+      reason: expect.stringContaining("model.onnx"),
+    });
+  });
+
+  it("reports the process and runtime figures Prometheus users expect", async () => {
+    const samples = parseSamples(
+      (await http(portOf(sidecar.addresses.metrics), "/metrics")).body.toString(),
+    );
+    const cpu = samples.get("process_cpu_seconds_total") ?? 0;
+    expect(cpu).toBeGreaterThan(0);
+    expect(cpu).toBeCloseTo(
+      (samples.get("process_cpu_user_seconds_total") ?? 0) +
+        (samples.get("process_cpu_system_seconds_total") ?? 0),
+      3,
+    );
+    expect(samples.get("process_resident_memory_bytes")).toBeGreaterThan(10 * 1024 * 1024);
+    expect(samples.get("process_start_time_seconds")).toBeLessThanOrEqual(Date.now() / 1000);
+    expect(samples.get("nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+    expect(samples.get("nodejs_heap_size_used_bytes")).toBeLessThanOrEqual(
+      samples.get("nodejs_heap_size_total_bytes") ?? 0,
+    );
+    for (const name of [
+      "nodejs_eventloop_lag_mean_seconds",
+      "nodejs_eventloop_lag_p99_seconds",
+      "nodejs_eventloop_lag_max_seconds",
+    ]) {
+      expect(samples.get(name), name).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it.skipIf(!promtool)(
+    "passes `promtool check metrics` (Debian's prometheus package)",
+    async () => {
+      const body = (await http(portOf(sidecar.addresses.metrics), "/metrics")).body.toString();
+      expect(body).toContain("gpu_sidecar_request_duration_seconds_bucket");
+      const check = spawnSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
+      expect(check.stdout + check.stderr).toBe("");
+      expect(check.status).toBe(0);
+    },
+  );
 
   it("closes the metrics port and the metrics with the sidecar", async () => {
     const port = portOf(sidecar.addresses.metrics);

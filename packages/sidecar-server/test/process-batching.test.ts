@@ -7,7 +7,7 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { FRAUD_FEATURE_COUNT, fraudScore } from "../src/demo-model/fraud-reference.js";
-import { type SidecarProcess, spawnSidecar } from "./process-harness.js";
+import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import {
   bytesOf,
   float32s,
@@ -17,17 +17,13 @@ import {
   SLOW_REPO,
 } from "./server-harness.js";
 
-let running: SidecarProcess | undefined;
-
-afterEach(() => {
-  running?.kill();
-  running = undefined;
-});
+afterEach(() => stopAllSidecars(1_000));
 
 describe("the gpu-sidecar process", () => {
   it("batches 200 concurrent single-row ONNX requests and answers each with its own score", async () => {
-    running = await spawnSidecar(["--model-repository", PACKAGE_MODELS]);
-    const transport = createGrpcTransport({ baseUrl: `http://127.0.0.1:${running.grpc}` });
+    const sidecar = spawnSidecar({ modelRepository: PACKAGE_MODELS });
+    const { grpcUrl } = await sidecar.serving;
+    const transport = createGrpcTransport({ baseUrl: grpcUrl ?? "" });
     const client = createClient(GRPCInferenceService, transport);
     const rows = 200;
     const features = fraudFeatures(rows, 1000);
@@ -60,8 +56,9 @@ describe("the gpu-sidecar process", () => {
   }, 60_000);
 
   it("answers health within 50 ms while a 1 s batch runs", async () => {
-    running = await spawnSidecar(["--model-repository", SLOW_REPO]);
-    const baseUrl = `http://127.0.0.1:${running.grpc}`;
+    const sidecar = spawnSidecar({ modelRepository: SLOW_REPO });
+    const { grpcUrl, httpUrl } = await sidecar.serving;
+    const baseUrl = grpcUrl ?? "";
     const inference = createClient(GRPCInferenceService, createGrpcTransport({ baseUrl }));
     const health = createClient(Health, createGrpcTransport({ baseUrl }));
     // Opens the connection, so that only the answer is timed below.
@@ -79,7 +76,7 @@ describe("the gpu-sidecar process", () => {
       expect(status).toBe(HealthCheckResponse_ServingStatus.SERVING);
       expect(performance.now() - before).toBeLessThan(50);
       const restBefore = performance.now();
-      expect((await http(running.http, "/v2/health/ready")).status).toBe(200);
+      expect((await http(portOfUrl(httpUrl), "/v2/health/ready")).status).toBe(200);
       expect(performance.now() - restBefore).toBeLessThan(50);
     }
     // Every probe was answered while the batch was still running.

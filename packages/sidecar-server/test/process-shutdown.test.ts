@@ -5,20 +5,16 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SidecarProcess, spawnSidecar } from "./process-harness.js";
+import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import { bytesOf, http, SLOW_REPO, tempDir } from "./server-harness.js";
 
-let running: SidecarProcess | undefined;
-
-afterEach(() => {
-  running?.kill();
-  running = undefined;
-});
+afterEach(() => stopAllSidecars(1_000));
 
 describe("gpu-sidecar shutdown", () => {
   it("on SIGTERM answers every accepted request, refuses new ones, removes its socket and exits 0", async () => {
     const uds = join(tempDir(), "drain.sock");
-    running = await spawnSidecar(["--model-repository", SLOW_REPO, "--uds", uds]);
+    const sidecar = spawnSidecar({ modelRepository: SLOW_REPO, uds });
+    const port = portOfUrl((await sidecar.serving).httpUrl);
     const client = createClient(
       GRPCInferenceService,
       createGrpcTransport({
@@ -34,17 +30,17 @@ describe("gpu-sidecar shutdown", () => {
     // 1 s per batch of up to 8: the first runs alone, the other 19 wait in three batches.
     const accepted = Array.from({ length: 20 }, () => client.modelInfer(request));
     await new Promise((resolve) => setTimeout(resolve, 300));
-    running.child.kill("SIGTERM");
-    await running.waitForLog("draining");
+    const stopped = sidecar.stop();
+    await sidecar.waitForLog("draining");
 
-    const refused = await http(running.http, "/v2/models/slow/infer", {
+    const refused = await http(port, "/v2/models/slow/infer", {
       body: JSON.stringify({
         inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }],
       }),
     });
     expect(refused.status).toBe(503);
     expect(refused.headers["retry-after"]).toBe("1");
-    expect((await http(running.http, "/v2/health/ready")).status).toBe(400);
+    expect((await http(port, "/v2/health/ready")).status).toBe(400);
     const refusedRpc = await client.modelInfer(request).then(
       () => undefined,
       (error: unknown) => ConnectError.from(error),
@@ -53,9 +49,9 @@ describe("gpu-sidecar shutdown", () => {
 
     const answers = await Promise.allSettled(accepted);
     expect(answers.filter((answer) => answer.status === "rejected")).toEqual([]);
-    expect(await running.exited).toBe(0);
+    expect(await stopped).toEqual({ code: 0, signal: null, forced: false });
     expect(existsSync(uds)).toBe(false);
-    expect(running.logs.map((record) => record.msg)).toEqual(
+    expect(sidecar.logs.map((record) => record.msg)).toEqual(
       expect.arrayContaining(["shutting down", "draining", "stopped"]),
     );
   }, 30_000);

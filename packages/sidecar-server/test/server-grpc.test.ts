@@ -1,15 +1,19 @@
 import { spawn } from "node:child_process";
 import { cpSync, statSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import * as http2 from "node:http2";
 import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import {
+  DataType,
   ErrorCode,
   GRPCInferenceService,
   Health,
   HealthCheckResponse_ServingStatus,
+  ModelInstanceGroup_Kind,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
 import * as grpc from "@grpc/grpc-js";
@@ -70,6 +74,13 @@ const PROTO = join(
 );
 
 interface GrpcJsInference extends grpc.Client {
+  ModelConfig(
+    request: unknown,
+    callback: (
+      error: grpc.ServiceError | null,
+      response: { config: Record<string, unknown> },
+    ) => void,
+  ): void;
   ModelInfer(
     request: unknown,
     callback: (error: grpc.ServiceError | null, response: GrpcJsResponse) => void,
@@ -82,7 +93,12 @@ interface GrpcJsResponse {
 }
 
 function grpcJsClient(target: string): GrpcJsInference {
-  const definition = protoLoader.loadSync(PROTO, { keepCase: true, longs: String });
+  const definition = protoLoader.loadSync(PROTO, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    includeDirs: [dirname(dirname(PROTO))],
+  });
   const loaded = grpc.loadPackageDefinition(definition) as unknown as {
     inference: {
       GRPCInferenceService: new (
@@ -141,6 +157,41 @@ describe("GRPCInferenceService over the demo repository", () => {
     expect((await health.check({ service: "" })).status).toBe(
       HealthCheckResponse_ServingStatus.SERVING,
     );
+  });
+
+  it("answers ModelConfig in Triton's inference.ModelConfig shape, over Connect and grpc-js", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const { config } = await client.modelConfig({ name: "fraud" });
+    expect(config).toMatchObject({
+      name: "fraud",
+      platform: "onnxruntime_onnx",
+      backend: "onnxruntime",
+      maxBatchSize: 64,
+      input: [{ name: "features", dataType: DataType.TYPE_FP32, dims: [16n] }],
+      output: [{ name: "fraud_score", dataType: DataType.TYPE_FP32, dims: [1n] }],
+      instanceGroup: [{ kind: ModelInstanceGroup_Kind.CPU, count: 1 }],
+    });
+    expect(config?.schedulingChoice.case).toBe("dynamicBatching");
+    await expectCode(client.modelConfig({ name: "nope" }), Code.NotFound);
+    // A client built from Triton's own field numbers reads the same.
+    const grpcJs = grpcJsClient(`127.0.0.1:${portOf(sidecar.addresses.grpc)}`);
+    const answer = await new Promise<{ config: Record<string, unknown> }>((resolve, reject) =>
+      grpcJs.ModelConfig({ name: "fraud", version: "1" }, (error, response) =>
+        error ? reject(error) : resolve(response),
+      ),
+    );
+    grpcJs.close();
+    expect(answer.config).toMatchObject({
+      name: "fraud",
+      backend: "onnxruntime",
+      max_batch_size: 64,
+      input: [{ name: "features", data_type: "TYPE_FP32", dims: ["16"] }],
+      dynamic_batching: {
+        preferred_batch_size: [16, 32],
+        default_queue_policy: { max_queue_size: 4096, allow_timeout_override: true },
+      },
+      instance_group: [{ kind: "KIND_CPU", count: 1 }],
+    });
   });
 
   it("infers from raw_input_contents and answers in raw_output_contents", async () => {
@@ -220,6 +271,92 @@ describe("GRPCInferenceService over the demo repository", () => {
     }
   });
 
+  it("runs priority 0 and priorities past the model's levels at the default level, unary and streamed", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const features = fraudFeatures(1, 3);
+    const expected = fraudScore(features, 1)[0] ?? Number.NaN;
+    const priority = (value: bigint) => ({
+      priority: { parameterChoice: { case: "uint64Param" as const, value } },
+    });
+    const unary = await client.modelInfer({
+      ...fraudRequest(features, 1),
+      parameters: priority(10n),
+    });
+    expect(float32s(unary.rawOutputContents[0] as Uint8Array)[0]).toBeCloseTo(expected, 6);
+    async function* requests() {
+      yield { ...fraudRequest(features, 1, "zero"), parameters: priority(0n) };
+      yield { ...fraudRequest(features, 1, "huge"), parameters: priority(2n ** 64n - 1n) };
+    }
+    const errors: string[] = [];
+    for await (const response of client.modelStreamInfer(requests())) {
+      errors.push(response.errorMessage);
+    }
+    expect(errors).toEqual(["", ""]);
+  });
+
+  it("answers a method it lacks with UNIMPLEMENTED (HTTP 200, grpc-status 12), never a bare 404", async () => {
+    const port = portOf(sidecar.addresses.grpc);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      for (const path of [
+        "/inference.GRPCInferenceService/SystemSharedMemoryStatus",
+        "/no.such.Service/Method",
+      ]) {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": path,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        stream.end(Buffer.from([0, 0, 0, 0, 0]));
+        const [headers, flags] = await new Promise<[http2.IncomingHttpHeaders, number]>((resolve) =>
+          stream.once("response", (h, f) => resolve([h, f])),
+        );
+        stream.resume();
+        expect(headers[":status"]).toBe(200);
+        expect(headers["grpc-status"]).toBe("12");
+        expect(decodeURIComponent(String(headers["grpc-message"]))).toContain(path);
+        // Trailers-only: the one HEADERS frame ends the stream.
+        expect(flags & http2.constants.NGHTTP2_FLAG_END_STREAM).toBeTruthy();
+      }
+    } finally {
+      session.close();
+    }
+    const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    const error = await new Promise<grpc.ServiceError | null>((resolve) =>
+      client.makeUnaryRequest(
+        "/inference.GRPCInferenceService/CudaSharedMemoryStatus",
+        (value: Buffer) => value,
+        (value: Buffer) => value,
+        Buffer.alloc(0),
+        (failure) => resolve(failure),
+      ),
+    );
+    client.close();
+    expect(error?.code).toBe(grpc.status.UNIMPLEMENTED);
+    const web = await new Promise<{ status: number; grpcStatus: unknown }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: "127.0.0.1",
+          port: portOf(sidecar.addresses.http),
+          path: "/inference.GRPCInferenceService/TraceSetting",
+          method: "POST",
+          headers: { "content-type": "application/grpc-web+proto" },
+        },
+        (response) => {
+          response.resume();
+          resolve({
+            status: response.statusCode ?? 0,
+            grpcStatus: response.headers["grpc-status"],
+          });
+        },
+      );
+      request.on("error", reject);
+      request.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+    expect(web).toEqual({ status: 200, grpcStatus: "12" });
+  });
+
   it("serves gRPC on the Unix socket, created owner-only", async () => {
     expect(statSync(uds).mode & 0o777).toBe(0o600);
     const client = createClient(GRPCInferenceService, udsTransport(uds));
@@ -265,6 +402,10 @@ describe("GRPCInferenceService over the demo repository", () => {
     expect(stats?.inferenceCount).toBeGreaterThanOrEqual(4n);
     expect(stats?.executionCount).toBeGreaterThan(0n);
     expect(stats?.inferenceStats?.success?.count).toBeGreaterThan(0n);
+    expect(stats?.inferenceStats?.computeInput?.count).toBeGreaterThan(0n);
+    expect(stats?.inferenceStats?.computeOutput?.count).toBeGreaterThan(0n);
+    expect(stats?.batchStats.length).toBeGreaterThan(0);
+    expect(stats?.batchStats[0]?.computeInfer?.ns).toBeGreaterThan(0n);
     await expectCode(client.modelStatistics({ name: "nope" }), Code.NotFound);
   });
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { expect } from "vitest";
 import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "../src/demo-model/fraud-reference.js";
 import type * as ServerModule from "../src/index.js";
@@ -36,6 +36,8 @@ export interface StartOptions {
   readonly maxRequestBytes?: number;
   readonly bearerToken?: string;
   readonly drainTimeoutMs?: number;
+  /** Default: silent. */
+  readonly logger?: Logger;
 }
 
 /** An in-process sidecar on ephemeral ports, silent. */
@@ -61,7 +63,7 @@ export function start(options: StartOptions): Promise<Sidecar> {
     },
     log: { level: "silent" },
   });
-  return startSidecar(config, { logger: pino({ level: "silent" }) });
+  return startSidecar(config, { logger: options.logger ?? pino({ level: "silent" }) });
 }
 
 /** `rows` synthetic transactions, row-major. */

@@ -59,6 +59,63 @@ describe("REST v2 over the demo repository (ONNX fraud)", () => {
     });
   });
 
+  it("scores a Flink row that carries 'priority'='10' on a model without priority levels (Triton: the default level)", async () => {
+    const features = fraudFeatures(1, 7);
+    const answer = await postJson(port, "/v2/models/fraud/versions/latest/infer", {
+      inputs: [{ name: "FEATURES", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+      parameters: { priority: 10 },
+    });
+    expect(answer.status).toBe(200);
+    const [output] = (answer.json() as { outputs: RestOutput[] }).outputs;
+    expect(output?.data?.[0]).toBeCloseTo(fraudScore(features, 1)[0] ?? Number.NaN, 6);
+    const zero = await postJson(port, "/v2/models/fraud/infer", {
+      inputs: [{ name: "features", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+      parameters: { priority: 0 },
+    });
+    expect(zero.status).toBe(200);
+    const negative = await postJson(port, "/v2/models/fraud/infer", {
+      inputs: [{ name: "features", shape: [1, 16], datatype: "FP32", data: Array.from(features) }],
+      parameters: { priority: -1 },
+    });
+    expect(negative.status).toBe(400);
+    expect(negative.json()).toEqual({
+      error: 'parameter "priority" is -1, expected a non-negative integer',
+    });
+  });
+
+  it("answers GET /v2/models/{m}[/versions/{v}]/config in Triton's ModelConfig JSON", async () => {
+    const answer = await http(port, "/v2/models/fraud/config");
+    expect(answer.status).toBe(200);
+    const config = answer.json() as Record<string, unknown>;
+    expect(config).toMatchObject({
+      name: "fraud",
+      platform: "onnxruntime_onnx",
+      backend: "onnxruntime",
+      version_policy: { latest: { num_versions: 1 } },
+      max_batch_size: 64,
+      input: [{ name: "features", data_type: "TYPE_FP32", format: "FORMAT_NONE", dims: [16] }],
+      output: [{ name: "fraud_score", data_type: "TYPE_FP32", dims: [1] }],
+      dynamic_batching: {
+        preferred_batch_size: [16, 32],
+        max_queue_delay_microseconds: 0,
+        priority_levels: 1,
+        default_priority_level: 1,
+        default_queue_policy: {
+          timeout_action: "REJECT",
+          default_timeout_microseconds: 0,
+          allow_timeout_override: true,
+          max_queue_size: 4096,
+        },
+      },
+      instance_group: [{ name: "fraud_0", kind: "KIND_CPU", count: 1, gpus: [] }],
+      default_model_filename: "model.onnx",
+      parameters: {},
+    });
+    expect((await http(port, "/v2/models/fraud/versions/1/config")).json()).toEqual(config);
+    expect((await http(port, "/v2/models/fraud/versions/latest/config")).json()).toEqual(config);
+    expect((await http(port, "/v2/models/nope/config")).status).toBe(404);
+  });
+
   it("accepts Flink's Triton provider request unchanged: version latest, upper-cased names, flat data", async () => {
     const features = fraudFeatures(1, 42);
     const answer = await postJson(port, "/v2/models/fraud/versions/latest/infer", {
@@ -235,6 +292,63 @@ describe("REST v2 over the demo repository (ONNX fraud)", () => {
     expect(stats?.inference_count).toBeGreaterThan(0);
     expect(stats?.execution_count).toBeGreaterThan(0);
     expect(stats?.last_inference).toBeGreaterThan(0);
+  });
+});
+
+describe("REST statistics", () => {
+  let sidecar: Sidecar;
+  let port: number;
+
+  beforeAll(async () => {
+    sidecar = await start({ repository: FIXTURE_REPO });
+    port = portOf(sidecar.addresses.http);
+  });
+  afterAll(() => sidecar?.close());
+
+  interface Duration {
+    count: number;
+    ns: number;
+  }
+  interface BatchStats {
+    batch_size: number;
+    compute_input: Duration;
+    compute_infer: Duration;
+    compute_output: Duration;
+  }
+
+  it("fills compute_input, compute_output and batch_stats per batch size, as Triton does", async () => {
+    const row = [1, 2, 3, 4];
+    for (const rows of [1, 1, 2, 1]) {
+      const answer = await postJson(port, "/v2/models/twin/infer", {
+        inputs: [
+          {
+            name: "x",
+            shape: [rows, 4],
+            datatype: "FP32",
+            data: row.concat(rows === 2 ? row : []),
+          },
+        ],
+      });
+      expect(answer.status).toBe(200);
+    }
+    const [stats] = (
+      (await http(port, "/v2/models/twin/stats")).json() as {
+        model_stats: { inference_stats: Record<string, Duration>; batch_stats: BatchStats[] }[];
+      }
+    ).model_stats;
+    const inference = stats?.inference_stats ?? {};
+    const batches = stats?.batch_stats ?? [];
+    expect(batches.map((batch) => [batch.batch_size, batch.compute_infer.count])).toEqual([
+      [1, 3],
+      [2, 1],
+    ]);
+    for (const phase of ["compute_input", "compute_infer", "compute_output"] as const) {
+      // One request per batch here, so the per-request sums equal the per-batch ones.
+      expect(inference[phase]?.count).toBe(4);
+      expect(inference[phase]?.ns).toBeGreaterThan(0);
+      expect(batches.reduce((sum, batch) => sum + batch[phase].ns, 0)).toBe(inference[phase]?.ns);
+      for (const batch of batches) expect(batch[phase].count).toBe(batch.batch_size === 1 ? 3 : 1);
+    }
   });
 });
 

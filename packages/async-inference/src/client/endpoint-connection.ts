@@ -1,9 +1,15 @@
 import { type Client, createClient, type Transport } from "@connectrpc/connect";
-import { GRPCInferenceService, Health, type SidecarError } from "@gpu-sidecar/sidecar-core";
-import { type BackoffOptions, createBackoff } from "./backoff.js";
+import {
+  type BackoffOptions,
+  createBackoff,
+  GRPCInferenceService,
+  Health,
+  type SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 import type { EndpointAddress } from "./endpoint-address.js";
 import type { EndpointState, EndpointStatus } from "./endpoint-state.js";
 import type { ModelInferCall } from "./grpc-model-infer-call.js";
+import type { ModelStreamInferCall } from "./grpc-model-stream-infer-call.js";
 import { startHealthWatcher } from "./health-watcher.js";
 import { toSidecarError } from "./to-sidecar-error.js";
 
@@ -13,11 +19,15 @@ export interface EndpointConnectionOptions {
   readonly transport: Transport;
   /** ModelInfer without Connect's pipeline; absent: through the Connect client. */
   readonly modelInfer?: ModelInferCall | undefined;
+  /** ModelStreamInfer without Connect's pipeline; absent: through the Connect client. */
+  readonly modelStreamInfer?: ModelStreamInferCall | undefined;
   /** Closes the transport's connection; absent when the caller owns the transport. */
   readonly closeTransport: (() => void) | undefined;
   readonly healthService: string;
   readonly healthPollIntervalMs: number;
   readonly reconnect: BackoffOptions;
+  /** Called after each change of the endpoint's status. */
+  readonly onChange?: (state: EndpointState) => void;
 }
 
 /** One endpoint: its clients, its health as last known, and the watch that keeps it current. */
@@ -26,6 +36,8 @@ export interface EndpointConnection {
   readonly inference: Client<typeof GRPCInferenceService>;
   /** One unary ModelInfer; rejects with what the Connect client would reject with. */
   readonly modelInfer: ModelInferCall;
+  /** One ModelStreamInfer; rejects with what the Connect client would reject with. */
+  readonly modelStreamInfer: ModelStreamInferCall;
   /**
    * A call failed with UNAVAILABLE: routers avoid this endpoint at once, without waiting for
    * the health watch to notice, and the watch starts anew to learn the current status.
@@ -53,9 +65,11 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
     // Keeps the error of the transition: the restart that follows a failed call ends the old
     // watch with a bland CANCELLED that says nothing of why the endpoint went down.
     if (status === "unreachable" && state.status === "unreachable") return;
+    const changed = status !== state.status;
     state.status = status;
     state.live = status === "serving";
     if (status !== "not-serving") state.lastError = error;
+    if (changed) options.onChange?.(state);
   }
 
   const watcher = startHealthWatcher({
@@ -84,6 +98,13 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
           request,
           timeoutMs === undefined ? { signal } : { signal, timeoutMs },
         )),
+    modelStreamInfer:
+      options.modelStreamInfer ??
+      (async (requests, signal, onResponse) => {
+        for await (const response of inference.modelStreamInfer(requests, { signal })) {
+          onResponse(response);
+        }
+      }),
     markUnavailable(error) {
       setStatus("unreachable", error);
       watcher.restart();

@@ -7,6 +7,10 @@ import {
 } from "@connectrpc/connect-node";
 import type { EndpointAddress } from "./endpoint-address.js";
 import { createGrpcModelInferCall, type ModelInferCall } from "./grpc-model-infer-call.js";
+import {
+  createGrpcModelStreamInferCall,
+  type ModelStreamInferCall,
+} from "./grpc-model-stream-infer-call.js";
 import { traceContextInterceptor } from "./trace-context-interceptor.js";
 import { failWhenUnanswered } from "./unanswered-stream.js";
 
@@ -28,6 +32,8 @@ export interface EndpointTransport {
   readonly transport: Transport;
   /** Unary gRPC ModelInfer on the same connection without Connect's pipeline (gRPC only). */
   readonly modelInfer?: ModelInferCall | undefined;
+  /** gRPC ModelStreamInfer on the same connection without Connect's pipeline (gRPC only). */
+  readonly modelStreamInfer?: ModelStreamInferCall | undefined;
   /** Closes the connection and every stream on it. */
   close(): void;
 }
@@ -104,7 +110,11 @@ export function createEndpointTransport(
       : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager, interceptors });
   return {
     transport,
+    // Inference takes the hot path when the protocol is gRPC; the Connect protocol and every
+    // other method go through Connect's transport.
     modelInfer: protocol === "grpc" ? createGrpcModelInferCall(sessionManager) : undefined,
+    modelStreamInfer:
+      protocol === "grpc" ? createGrpcModelStreamInferCall(sessionManager) : undefined,
     close: () => sessionManager.abort(),
   };
 }

@@ -1,16 +1,24 @@
-import { type ClientHttp2Stream, constants, type OutgoingHttpHeaders } from "node:http2";
+import { type ClientHttp2Stream, constants } from "node:http2";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Http2SessionManager } from "@connectrpc/connect-node";
 import {
   decodeUnaryGrpcEnvelope,
   encodeGrpcEnvelope,
+  formatGrpcTimeout,
   type ModelInferRequest,
   ModelInferRequestSchema,
   type ModelInferResponse,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
-import { context, propagation, type TextMapSetter } from "@opentelemetry/api";
+import {
+  abortError,
+  callStatusError,
+  grpcRequestHeaders,
+  type ReceivedHeaders,
+  resetError,
+  streamFailure,
+} from "./grpc-call-status.js";
 
 /** One unary gRPC ModelInfer; rejects with what Connect's transport would reject with. */
 export type ModelInferCall = (
@@ -21,70 +29,15 @@ export type ModelInferCall = (
 
 const PATH = "/inference.GRPCInferenceService/ModelInfer";
 
-const headerSetter: TextMapSetter<OutgoingHttpHeaders> = {
-  set(carrier, key, value) {
-    carrier[key] = value;
-  },
-};
-
-/** gRPC's HTTP-status mapping for a response that is not gRPC (a proxy's error page). */
-function codeOfHttpStatus(status: number): Code {
-  switch (status) {
-    case 400:
-      return Code.Internal;
-    case 401:
-      return Code.Unauthenticated;
-    case 403:
-      return Code.PermissionDenied;
-    case 404:
-      return Code.Unimplemented;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return Code.Unavailable;
-    default:
-      return Code.Unknown;
-  }
-}
-
-function statusError(
-  status: string | string[] | undefined,
-  message: string | string[] | undefined,
-): ConnectError | undefined {
-  if (status === undefined || status === "0") return undefined;
-  const code = Number(status);
-  const text = typeof message === "string" ? decodeURIComponent(message) : "";
-  return new ConnectError(
-    text,
-    Number.isInteger(code) && code > 0 && code <= 16 ? code : Code.Unknown,
-  );
-}
-
 /** The response message of a finished call, or its error. */
 function readResponse(
-  headers: Record<string, string | string[] | number | undefined>,
-  trailers: Record<string, string | string[] | undefined> | undefined,
+  headers: ReceivedHeaders,
+  trailers: ReceivedHeaders | undefined,
   chunks: readonly Buffer[],
   received: number,
 ): ModelInferResponse | ConnectError {
-  const status = Number(headers[":status"] ?? 0);
-  const grpcStatus = (trailers?.["grpc-status"] ?? headers["grpc-status"]) as
-    | string
-    | string[]
-    | undefined;
-  const grpcMessage = (trailers?.["grpc-message"] ?? headers["grpc-message"]) as
-    | string
-    | string[]
-    | undefined;
-  if (status !== 200 && grpcStatus === undefined) {
-    return new ConnectError(`HTTP ${status}`, codeOfHttpStatus(status));
-  }
-  const failed = statusError(grpcStatus, grpcMessage);
+  const failed = callStatusError(headers, trailers);
   if (failed !== undefined) return failed;
-  if (grpcStatus === undefined) {
-    return new ConnectError("protocol error: missing status", Code.Internal);
-  }
   const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
   const message = decodeUnaryGrpcEnvelope(body, "output");
   if (message instanceof ConnectError) return message;
@@ -109,22 +62,17 @@ function readResponse(
  */
 export function createGrpcModelInferCall(sessionManager: Http2SessionManager): ModelInferCall {
   return async (request, signal, timeoutMs) => {
-    if (signal.aborted) {
-      throw ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled);
-    }
+    if (signal.aborted) throw abortError(signal);
     const envelope = encodeGrpcEnvelope(toBinary(ModelInferRequestSchema, request));
-    const headers: OutgoingHttpHeaders = {
-      "content-type": "application/grpc+proto",
-      te: "trailers",
-    };
-    if (timeoutMs !== undefined) headers["grpc-timeout"] = `${Math.max(1, Math.ceil(timeoutMs))}m`;
-    propagation.inject(context.active(), headers, headerSetter);
+    const headers = grpcRequestHeaders(
+      timeoutMs === undefined ? undefined : { "grpc-timeout": formatGrpcTimeout(timeoutMs) },
+    );
     const stream: ClientHttp2Stream = await sessionManager.request("POST", PATH, headers, {});
     return new Promise<ModelInferResponse>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let received = 0;
-      let responseHeaders: Record<string, string | string[] | number | undefined> = {};
-      let trailers: Record<string, string | string[] | undefined> | undefined;
+      let responseHeaders: ReceivedHeaders = {};
+      let trailers: ReceivedHeaders | undefined;
       let settled = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const finish = (error: unknown, response?: ModelInferResponse) => {
@@ -139,7 +87,7 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         }
       };
       function onAbort() {
-        finish(ConnectError.from(signal.reason ?? "operation was aborted", Code.Canceled));
+        finish(abortError(signal));
       }
       signal.addEventListener("abort", onAbort);
       if (timeoutMs !== undefined) {
@@ -149,33 +97,22 @@ export function createGrpcModelInferCall(sessionManager: Http2SessionManager): M
         );
       }
       stream.on("response", (h) => {
-        responseHeaders = h as typeof responseHeaders;
+        responseHeaders = h;
       });
       stream.on("trailers", (t) => {
-        trailers = t as typeof trailers;
+        trailers = t;
       });
       stream.on("data", (chunk: Buffer) => {
         received += chunk.byteLength;
         chunks.push(chunk);
         sessionManager.notifyResponseByteRead(stream);
       });
-      // Settles on "close", which follows every "error": a reset stream's error says only
-      // that it was reset, and the answer is read once the stream is over.
-      let streamError: Error | undefined;
-      stream.on("error", (error) => {
-        streamError ??= error;
-      });
+      stream.on("error", (error) => finish(streamFailure(stream, error)));
       stream.on("close", () => {
         if (settled) return;
-        const status = trailers?.["grpc-status"] ?? responseHeaders["grpc-status"];
-        if (status === undefined && streamError !== undefined) {
-          finish(ConnectError.from(streamError));
-          return;
-        }
-        if (status === undefined && stream.rstCode === constants.NGHTTP2_CANCEL) {
-          finish(
-            new ConnectError("http/2 stream closed with error code CANCEL (0x8)", Code.Canceled),
-          );
+        const reset = resetError(stream.rstCode ?? 0);
+        if (reset !== undefined && trailers === undefined) {
+          finish(reset);
           return;
         }
         const result = readResponse(responseHeaders, trailers, chunks, received);

@@ -1,10 +1,10 @@
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
+import type { Backoff } from "@gpu-sidecar/sidecar-core";
 import {
   type GRPCInferenceService,
   type Health,
   HealthCheckResponse_ServingStatus,
 } from "@gpu-sidecar/sidecar-core";
-import type { Backoff } from "./backoff.js";
 import { sleep } from "./sleep.js";
 
 /** What a health watcher learns, in order. `error` is set with `unreachable`. */

@@ -5,6 +5,7 @@ import {
   type ModelInferRequest,
   ModelInferRequestSchema,
   type Tensor,
+  tensorsToMessage,
   validateTensor,
 } from "@gpu-sidecar/sidecar-core";
 import type { InferOptions } from "./call-options.js";
@@ -23,17 +24,14 @@ export function createInferRequest(
   // Malformed tensors fail here, before any endpoint is chosen: INVALID_ARGUMENT is never
   // worth a round trip, and never a reason to fail over.
   for (const input of inputs) validateTensor(input);
+  const { tensors, raw } = tensorsToMessage(inputs);
   const request = create(ModelInferRequestSchema, {
     modelName: model,
     modelVersion: options.version ?? "",
     id,
-    inputs: inputs.map((input) => ({
-      name: input.name,
-      datatype: input.datatype,
-      shape: input.shape.map(BigInt),
-    })),
+    inputs: tensors,
     outputs: options.outputs?.map((name) => ({ name })) ?? [],
-    rawInputContents: inputs.map((input) => input.data),
+    rawInputContents: raw,
   });
   if (options.priority !== undefined) {
     // uint64, as Triton's own clients send it (Triton accepts it in every version).

@@ -1,30 +1,11 @@
 import {
-  contentsToTensorData,
   ErrorCode,
-  isDatatype,
   type ModelInferResponse,
   SidecarError,
   type Tensor,
+  tensorsOfMessage,
   validateTensor,
 } from "@gpu-sidecar/sidecar-core";
-
-function malformed(source: string, problem: string, cause?: unknown): SidecarError {
-  return new SidecarError(
-    ErrorCode.Internal,
-    `malformed response from ${source}: ${problem}`,
-    cause === undefined ? undefined : { cause },
-  );
-}
-
-function toShape(shape: readonly bigint[], source: string, name: string): number[] {
-  return shape.map((dim) => {
-    const n = Number(dim);
-    if (!Number.isSafeInteger(n) || n < 0) {
-      throw malformed(source, `output ${JSON.stringify(name)} has dimension ${dim}`);
-    }
-    return n;
-  });
-}
 
 /**
  * The output tensors of a response, in its order. Data comes from `raw_output_contents` when
@@ -33,26 +14,19 @@ function toShape(shape: readonly bigint[], source: string, name: string): number
  * INTERNAL, never the INVALID_ARGUMENT the codec would say of a request.
  */
 export function readInferResponse(response: ModelInferResponse, source: string): Tensor[] {
-  const { outputs, rawOutputContents: raw } = response;
-  if (raw.length > 0 && raw.length !== outputs.length) {
-    throw malformed(source, `${raw.length} raw_output_contents for ${outputs.length} outputs`);
+  try {
+    const tensors = tensorsOfMessage(
+      response.outputs,
+      response.rawOutputContents,
+      "raw_output_contents",
+    );
+    for (const tensor of tensors) validateTensor(tensor);
+    return tensors;
+  } catch (error) {
+    throw new SidecarError(
+      ErrorCode.Internal,
+      `malformed response from ${source}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
-  return outputs.map((output, index) => {
-    const { name, datatype } = output;
-    if (!isDatatype(datatype)) {
-      throw malformed(
-        source,
-        `output ${JSON.stringify(name)} has datatype ${JSON.stringify(datatype)}`,
-      );
-    }
-    const shape = toShape(output.shape, source, name);
-    try {
-      const data = raw[index] ?? contentsToTensorData(datatype, shape, output.contents ?? {}, name);
-      const tensor: Tensor = { name, datatype, shape, data };
-      validateTensor(tensor);
-      return tensor;
-    } catch (error) {
-      throw malformed(source, error instanceof Error ? error.message : String(error), error);
-    }
-  });
 }

@@ -6,6 +6,7 @@ export type RoutedMethod =
   | "ModelStreamInfer"
   | "ModelMetadata"
   | "ModelReady"
+  | "ModelStatistics"
   | "ServerReady"
   | "ServerLive";
 

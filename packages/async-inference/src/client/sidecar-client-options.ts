@@ -1,6 +1,6 @@
 import type { Transport } from "@connectrpc/connect";
+import type { BackoffOptions } from "@gpu-sidecar/sidecar-core";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
-import type { BackoffOptions } from "./backoff.js";
 import { type EndpointAddress, parseEndpointAddress } from "./endpoint-address.js";
 import type { ClientProtocol, ConnectionOptions } from "./endpoint-transport.js";
 import { createLocalFirstRouter, type Router } from "./router.js";
@@ -47,7 +47,7 @@ export interface ResolvedClientOptions {
   readonly createTransport: ((endpoint: EndpointAddress) => Transport) | undefined;
 }
 
-const DEFAULT_RECONNECT: BackoffOptions = {
+const DEFAULT_RECONNECT: Required<BackoffOptions> = {
   initialDelayMs: 100,
   maxDelayMs: 5_000,
   multiplier: 2,

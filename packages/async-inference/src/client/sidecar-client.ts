@@ -7,6 +7,7 @@ import {
   type InferOptions,
 } from "./call-options.js";
 import { createCallSignals } from "./call-signals.js";
+import { EndpointChanges, type WatchEndpointsOptions } from "./endpoint-changes.js";
 import { createEndpointConnection, type EndpointConnection } from "./endpoint-connection.js";
 import type { EndpointState } from "./endpoint-state.js";
 import { createEndpointTransport } from "./endpoint-transport.js";
@@ -14,6 +15,7 @@ import { callWithFailover, type EndpointSet } from "./failover.js";
 import { createInferRequest, setTimeoutParameter } from "./infer-request.js";
 import { readInferResponse } from "./infer-response.js";
 import { type ModelMetadata, readModelMetadata } from "./model-metadata.js";
+import { type ModelStatistics, readModelStatistics } from "./model-statistics.js";
 import type { RouteRequest } from "./router.js";
 import { resolveClientOptions, type SidecarClientOptions } from "./sidecar-client-options.js";
 import { createStreamSession, type StreamSession } from "./stream-session.js";
@@ -42,10 +44,21 @@ export interface SidecarClient {
   ready(model?: string, options?: ModelCallOptions): Promise<boolean>;
   /** `ServerLive`. */
   live(options?: CallOptions): Promise<boolean>;
+  /**
+   * `ModelStatistics` of one model (every version, or `options.version`), or of every loaded
+   * model when `model` is omitted.
+   */
+  modelStatistics(model?: string, options?: ModelCallOptions): Promise<ModelStatistics[]>;
   /** Inference over one long `ModelStreamInfer` stream; closed with the client. */
   createStreamSession(model: string): StreamSession;
   /** Every endpoint with its current health, in configuration order. */
   readonly endpoints: readonly EndpointState[];
+  /**
+   * The health watch as an async iterable: a snapshot of every endpoint at once, then one each
+   * time an endpoint's status changes (a reader that falls behind gets each endpoint's latest
+   * state once). Ends with `options.signal` or `close()`.
+   */
+  watchEndpoints(options?: WatchEndpointsOptions): AsyncIterable<EndpointState>;
   /**
    * Cancels calls in flight, closes stream sessions, ends health watches and closes the
    * connections. Idempotent; resolves when everything has stopped.
@@ -60,20 +73,28 @@ function withTimeout(signal: AbortSignal, timeoutMs: number | undefined) {
 export function createSidecarClient(options: SidecarClientOptions): SidecarClient {
   const resolved = resolveClientOptions(options);
   const { createTransport } = resolved;
+  const changes = new EndpointChanges();
   const connections: EndpointConnection[] = resolved.endpoints.map((address, index) => {
-    const { transport, close, modelInfer } =
+    const { transport, close, modelInfer, modelStreamInfer } =
       createTransport === undefined
         ? createEndpointTransport(address, resolved.protocol, resolved.connection)
-        : { transport: createTransport(address), close: undefined, modelInfer: undefined };
+        : {
+            transport: createTransport(address),
+            close: undefined,
+            modelInfer: undefined,
+            modelStreamInfer: undefined,
+          };
     return createEndpointConnection({
       address,
       index,
       transport,
       modelInfer,
+      modelStreamInfer,
       closeTransport: close,
       healthService: resolved.healthService,
       healthPollIntervalMs: resolved.healthPollIntervalMs,
       reconnect: resolved.reconnect,
+      onChange: (state) => changes.notify(state),
     });
   });
   const states = connections.map((connection) => connection.state);
@@ -207,6 +228,26 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
       );
     },
 
+    async modelStatistics(model, callOptions = {}) {
+      if (model !== undefined) checkModelName("modelStatistics", model);
+      checkCallOptions("modelStatistics", callOptions);
+      const route: RouteRequest =
+        model === undefined ? { method: "ModelStatistics" } : { method: "ModelStatistics", model };
+      return unary("modelStatistics", route, callOptions, async (connection, signal, timeoutMs) =>
+        readModelStatistics(
+          await connection.inference.modelStatistics(
+            { name: model ?? "", version: callOptions.version ?? "" },
+            withTimeout(signal, timeoutMs),
+          ),
+        ),
+      );
+    },
+
+    watchEndpoints(watchOptions = {}) {
+      assertOpen("watchEndpoints");
+      return changes.watch(states, watchOptions);
+    },
+
     createStreamSession(model) {
       checkModelName("createStreamSession", model);
       assertOpen("createStreamSession");
@@ -217,6 +258,7 @@ export function createSidecarClient(options: SidecarClientOptions): SidecarClien
 
     close() {
       closing ??= (async () => {
+        changes.close();
         calls.abortAll();
         await Promise.all([...sessions].map((session) => session.close()));
         await Promise.all(connections.map((connection) => connection.close()));

@@ -87,10 +87,9 @@ export function createStreamSession(
     const what = `ModelStreamInfer on ${connection.state.url}`;
     let failure: SidecarError;
     try {
-      const responses = connection.inference.modelStreamInfer(requests, {
-        signal: controller.signal,
-      });
-      for await (const response of responses) dispatch(stream, response);
+      await connection.modelStreamInfer(requests, controller.signal, (response) =>
+        dispatch(stream, response),
+      );
       failure = new SidecarError(ErrorCode.Unavailable, `${what}: the server ended the stream`);
     } catch (reason) {
       failure = toSidecarError(reason, what, controller.signal.aborted);

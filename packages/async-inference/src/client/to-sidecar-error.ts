@@ -1,30 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, errorCodeOfGrpc, SidecarError } from "@gpu-sidecar/sidecar-core";
 import { UNANSWERED_STREAM } from "./unanswered-stream.js";
-
-/**
- * gRPC status → package error code. Codes the sidecar never sends collapse onto the nearest
- * one a caller can act on; the ConnectError stays as `cause` for whoever needs the original.
- */
-const FROM_CONNECT_CODE: Readonly<Record<Code, ErrorCode>> = {
-  [Code.Canceled]: ErrorCode.Cancelled,
-  [Code.Unknown]: ErrorCode.Internal,
-  [Code.InvalidArgument]: ErrorCode.InvalidArgument,
-  [Code.DeadlineExceeded]: ErrorCode.DeadlineExceeded,
-  [Code.NotFound]: ErrorCode.NotFound,
-  [Code.AlreadyExists]: ErrorCode.AlreadyExists,
-  [Code.PermissionDenied]: ErrorCode.FailedPrecondition,
-  [Code.ResourceExhausted]: ErrorCode.ResourceExhausted,
-  [Code.FailedPrecondition]: ErrorCode.FailedPrecondition,
-  // The server gave up on the request part-way: nothing says a retry elsewhere is safe.
-  [Code.Aborted]: ErrorCode.Internal,
-  [Code.OutOfRange]: ErrorCode.InvalidArgument,
-  [Code.Unimplemented]: ErrorCode.Unimplemented,
-  [Code.Internal]: ErrorCode.Internal,
-  [Code.Unavailable]: ErrorCode.Unavailable,
-  [Code.DataLoss]: ErrorCode.Internal,
-  [Code.Unauthenticated]: ErrorCode.FailedPrecondition,
-};
 
 /**
  * Node and HTTP/2 errors that mean the connection itself failed: nothing to connect to
@@ -84,7 +60,9 @@ function transportFailure(reason: unknown): ErrorCode | undefined {
 }
 
 /**
- * The one place where whatever a call threw becomes the package's error. `what` names the
+ * The one place where whatever a call threw becomes the package's error; gRPC statuses map
+ * through sidecar-core's status table (codes the sidecar never sends collapse onto the nearest
+ * one a caller can act on; the original stays as `cause`). `what` names the
  * call and endpoint for the message; `callerAborted` tells a cancellation by the caller from
  * one by the transport: when a sidecar dies, Node cancels its open HTTP/2 streams, and those
  * calls surface as CANCELLED although nobody cancelled them — they are UNAVAILABLE.
@@ -102,7 +80,7 @@ export function toSidecarError(
   } else if (error.code === Code.Canceled) {
     code = ErrorCode.Unavailable;
   } else {
-    code = transportFailure(error) ?? FROM_CONNECT_CODE[error.code];
+    code = transportFailure(error) ?? errorCodeOfGrpc(error.code);
   }
   return new SidecarError(code, `${what}: [${Code[error.code]}] ${error.rawMessage}`, {
     cause: reason,

@@ -1,4 +1,9 @@
-import type { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
+import {
+  type BackoffOptions,
+  backoffDelayMs,
+  type ErrorCode,
+  type SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 
 /** Predicates shared by both strategies; Flink's `ifException` / `ifResult`. */
 interface RetryPredicates<Out> {
@@ -20,14 +25,8 @@ export interface FixedDelayRetry<Out> extends RetryPredicates<Out> {
  * Flink's `ExponentialBackoffRetryStrategy`, with jitter. Unlike Flink, the backoff state
  * belongs to each record: one record's failures never lengthen another record's pauses.
  */
-export interface ExponentialBackoffRetry<Out> extends RetryPredicates<Out> {
+export interface ExponentialBackoffRetry<Out> extends RetryPredicates<Out>, BackoffOptions {
   readonly strategy: "exponential";
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Growth factor between consecutive pauses. Default 2. */
-  readonly multiplier?: number;
-  /** Fraction of each pause randomized, 0 to 1: the pause lies in delay × [1 − jitter, 1 + jitter], at most maxDelayMs. Default 0. */
-  readonly jitter?: number;
   /** Attempts in total, the first included: 1 means no retry. */
   readonly maxAttempts: number;
 }
@@ -44,13 +43,5 @@ export function retryDelayMs<Out>(
   random: () => number,
 ): number {
   if (strategy.strategy === "fixed") return strategy.delayMs;
-  const growth = (strategy.multiplier ?? 2) ** (retry - 1);
-  // 0 × Infinity is NaN: a zero initial delay stays zero however many retries there were.
-  const base =
-    strategy.initialDelayMs === 0
-      ? 0
-      : Math.min(strategy.maxDelayMs, strategy.initialDelayMs * growth);
-  const jitter = strategy.jitter ?? 0;
-  const jittered = base * (1 + jitter * (2 * random() - 1));
-  return Math.min(strategy.maxDelayMs, Math.max(0, jittered));
+  return backoffDelayMs(strategy, retry - 1, random);
 }

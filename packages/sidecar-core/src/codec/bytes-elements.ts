@@ -15,7 +15,7 @@ export type BytesElement = Uint8Array | string;
 export function encodeBytesElements(
   elements: ArrayLike<BytesElement>,
   tensorName: string,
-): Uint8Array<ArrayBuffer> {
+): Uint8Array {
   let total = 0;
   for (let index = 0; index < elements.length; index++) {
     const element = elements[index];

@@ -10,6 +10,9 @@ export interface SidecarConfigFlags {
   readonly config?: string | undefined;
   readonly modelRepository?: string | undefined;
   readonly host?: string | undefined;
+  readonly httpAddress?: string | undefined;
+  readonly grpcAddress?: string | undefined;
+  readonly metricsAddress?: string | undefined;
   readonly httpPort?: string | number | false | undefined;
   readonly grpcPort?: string | number | false | undefined;
   readonly metricsPort?: string | number | false | undefined;
@@ -56,6 +59,24 @@ export const CONFIG_OVERRIDES: readonly ConfigOverride[] = [
     key: "server.host",
     env: "GPU_SIDECAR_HOST",
     flag: { name: "--host", option: "host" },
+    kind: "string",
+  },
+  {
+    key: "server.http_address",
+    env: "GPU_SIDECAR_HTTP_ADDRESS",
+    flag: { name: "--http-address", option: "httpAddress" },
+    kind: "string",
+  },
+  {
+    key: "server.grpc_address",
+    env: "GPU_SIDECAR_GRPC_ADDRESS",
+    flag: { name: "--grpc-address", option: "grpcAddress" },
+    kind: "string",
+  },
+  {
+    key: "server.metrics_address",
+    env: "GPU_SIDECAR_METRICS_ADDRESS",
+    flag: { name: "--metrics-address", option: "metricsAddress" },
     kind: "string",
   },
   {

@@ -3,6 +3,8 @@ export type { ConfigIssue } from "./config-issue.js";
 export { formatConfigIssue } from "./config-issue.js";
 export type { ConfigOverride, OverrideKind, SidecarConfigFlags } from "./config-overrides.js";
 export { CONFIG_FILE_ENV, CONFIG_OVERRIDES, ENV_PREFIX } from "./config-overrides.js";
+export type { InstanceGroupConfig, InstanceKind } from "./instance-group.js";
+export { INSTANCE_KINDS } from "./instance-group.js";
 export type { LoadSidecarConfigOptions } from "./load-sidecar-config.js";
 export { loadSidecarConfig } from "./load-sidecar-config.js";
 export type {
@@ -29,6 +31,19 @@ export {
   MODEL_CONFIG_FILE,
   ONNX_MODEL_FILE,
 } from "./model-repository.js";
+export type {
+  CudaProviderOptions,
+  OnnxRuntimeOptions,
+  TensorRtProviderOptions,
+} from "./onnxruntime-options.js";
+export {
+  ARENA_EXTEND_STRATEGIES,
+  CUDNN_CONV_ALGO_SEARCHES,
+  EXECUTION_MODES,
+  GRAPH_OPTIMIZATION_LEVELS,
+  parseOnnxRuntimeOptions,
+  TENSORRT_PRECISION_MODES,
+} from "./onnxruntime-options.js";
 export type {
   LogLevel,
   MetricsConfig,

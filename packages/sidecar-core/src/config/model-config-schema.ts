@@ -1,6 +1,12 @@
 import { z } from "zod";
 import { DATATYPES } from "../tensor.js";
 import { countSchema as count, MiB } from "./count-schema.js";
+import {
+  type InstanceGroupConfig,
+  type InstanceKind,
+  instanceGroupSchema,
+} from "./instance-group.js";
+import { onnxRuntimeOptionsSchema } from "./onnxruntime-options.js";
 import { parseConfig } from "./parse-config.js";
 import { strictSection } from "./strict-section.js";
 import { versionPolicySchema } from "./version-policy.js";
@@ -11,6 +17,9 @@ export type ModelBackendName = (typeof MODEL_BACKENDS)[number];
 /** onnxruntime execution providers, in the order a model config may prefer them. */
 export const EXECUTION_PROVIDERS = ["cuda", "cpu", "tensorrt"] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+/** Providers that run on a GPU, and so need an instance of kind "gpu" (a device to run on). */
+const GPU_PROVIDERS: readonly ExecutionProvider[] = ["cuda", "tensorrt"];
 
 function distinct<T>(values: readonly T[]): boolean {
   return new Set(values).size === values.length;
@@ -70,7 +79,13 @@ const dynamicBatchingSchema = strictSection({
 
 const commonShape = {
   version_policy: versionPolicySchema.prefault({ latest: { num_versions: 1 } }),
-  instances: count(1).default(1),
+  /**
+   * The short form of `instance_group: [{ count: instances }]` with the model's default kind
+   * (kept from before instance groups); set one or the other.
+   */
+  instances: count(1).optional(),
+  /** Triton's instance_group; absent: one group of the default kind (see `defaultKind`). */
+  instance_group: z.array(instanceGroupSchema).min(1).optional(),
   max_batch_size: count(0).default(32),
   dynamic_batching: dynamicBatchingSchema.prefault({}),
   parameters: z.record(z.string(), z.unknown()).default(() => ({})),
@@ -85,6 +100,7 @@ const onnxModelConfigSchema = strictSection({
     .refine(distinct, { error: "must not list a provider twice" })
     .default((): ExecutionProvider[] => ["cpu"]),
   allow_cpu_fallback: z.boolean().default(false),
+  onnxruntime: onnxRuntimeOptionsSchema.prefault({}),
 });
 
 const mockModelConfigSchema = strictSection({
@@ -218,6 +234,60 @@ function checkPadding(config: AnyModelConfig, ctx: Ctx): void {
   }
 }
 
+/** An onnx model asking for a GPU provider runs on GPUs by default, as Triton's KIND_AUTO does. */
+function defaultKind(config: AnyModelConfig): InstanceKind {
+  return config.backend === "onnx" &&
+    config.execution_providers.some((provider) => GPU_PROVIDERS.includes(provider))
+    ? "gpu"
+    : "cpu";
+}
+
+function checkInstances(config: AnyModelConfig, ctx: Ctx): void {
+  const { instances, instance_group: groups } = config;
+  if (instances !== undefined && groups !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["instances"],
+      input: instances,
+      message: `instances: ${instances} is the short form of instance_group: [{ "kind": "${defaultKind(config)}", "count": ${instances} }]; keep only instance_group`,
+    });
+  }
+  if (config.backend !== "onnx" || groups === undefined) return;
+  const providers = config.execution_providers;
+  groups.forEach((group, index) => {
+    const path = ["instance_group", index, "kind"];
+    if (group.kind === "gpu" && !providers.some((provider) => GPU_PROVIDERS.includes(provider))) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        input: group.kind,
+        message: `a "gpu" instance needs a GPU execution provider, and execution_providers lists ${providers.join(", ")}: add "cuda" or "tensorrt" there, or set kind "cpu"`,
+      });
+    }
+    if (group.kind === "cpu" && !providers.includes("cpu")) {
+      ctx.addIssue({
+        code: "custom",
+        path,
+        input: group.kind,
+        message: `a "cpu" instance runs on the "cpu" execution provider, which execution_providers (${providers.join(", ")}) does not list: add "cpu" there, or set kind "gpu"`,
+      });
+    }
+  });
+}
+
+type ResolvedInstances<Config> = Config extends AnyModelConfig
+  ? Omit<Config, "instances" | "instance_group"> & { instance_group: InstanceGroupConfig[] }
+  : never;
+
+/** Replaces `instances` by the instance groups it stands for: one path for the rest of the code. */
+function resolveInstanceGroups(config: AnyModelConfig): ResolvedInstances<AnyModelConfig> {
+  const { instances, instance_group: groups, ...rest } = config;
+  return {
+    ...rest,
+    instance_group: groups ?? [{ kind: defaultKind(config), count: instances ?? 1 }],
+  } as ResolvedInstances<AnyModelConfig>;
+}
+
 /**
  * The settings of one model, the content of `<repo>/<model>/config.json`. `backend` selects
  * the variant, so backend-specific keys (`execution_providers`, `mock`) are only accepted
@@ -239,7 +309,9 @@ export const modelConfigSchema = z
     if (declared?.outputs !== undefined)
       checkDeclaredTensors("outputs", declared.outputs, batching, ctx);
     checkPadding(config, ctx);
-  });
+    checkInstances(config, ctx);
+  })
+  .transform(resolveInstanceGroups);
 
 export type ModelConfig = z.output<typeof modelConfigSchema>;
 export type ModelConfigInput = z.input<typeof modelConfigSchema>;
@@ -248,6 +320,7 @@ export type MockModelConfig = Extract<ModelConfig, { backend: "mock" }>;
 export type MockSettings = MockModelConfig["mock"];
 export type DynamicBatchingConfig = ModelConfig["dynamic_batching"];
 export type InputPaddingConfig = z.output<typeof inputPaddingSchema>;
+export type { InstanceGroupConfig, InstanceKind };
 
 /**
  * Validates one model's settings; `source` (usually the config.json path) prefixes every

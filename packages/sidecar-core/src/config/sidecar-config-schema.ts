@@ -49,6 +49,16 @@ const udsPathSchema = z.union(
 );
 
 const TCP_PORTS = ["http_port", "grpc_port", "metrics_port"] as const;
+/** Each TCP port's own bind address, Triton's `--http-address` and friends; unset: `host`. */
+const ADDRESS_OF = {
+  http_port: "http_address",
+  grpc_port: "grpc_address",
+  metrics_port: "metrics_address",
+} as const;
+
+function isWildcard(address: string): boolean {
+  return address === "0.0.0.0" || address === "::";
+}
 
 const serverSchema = strictSection({
   // Loopback unless configured: the co-located workers are the intended callers.
@@ -56,6 +66,10 @@ const serverSchema = strictSection({
   http_port: portSchema.default(8000),
   grpc_port: portSchema.default(8001),
   metrics_port: portSchema.default(8002),
+  // Separate addresses let probes and scraping reach a pod while inference stays on loopback.
+  http_address: z.string().min(1).optional(),
+  grpc_address: z.string().min(1).optional(),
+  metrics_address: z.string().min(1).optional(),
   uds: strictSection({
     path: udsPathSchema.default(false),
     mode: fileModeSchema.default(0o600),
@@ -69,33 +83,46 @@ const serverSchema = strictSection({
     drain_timeout_ms: count(0).default(30_000),
   }).prefault({}),
   auth: strictSection({ bearer_token: z.string().min(1).optional() }).prefault({}),
-}).superRefine((server, ctx) => {
-  const claimed = new Map<number, string>();
-  for (const key of TCP_PORTS) {
-    const port = server[key];
-    // Port 0 asks the OS for a free port, so several zeros never collide.
-    if (port === false || port === 0) continue;
-    const owner = claimed.get(port);
-    if (owner !== undefined) {
+})
+  .superRefine((server, ctx) => {
+    const bound: { readonly key: string; readonly address: string; readonly port: number }[] = [];
+    for (const key of TCP_PORTS) {
+      const port = server[key];
+      // Port 0 asks the OS for a free port, so several zeros never collide.
+      if (port === false || port === 0) continue;
+      // One port on two addresses is two sockets, unless one of them binds every interface.
+      const address = server[ADDRESS_OF[key]] ?? server.host;
+      const owner = bound.find(
+        (other) =>
+          other.port === port &&
+          (other.address === address || isWildcard(other.address) || isWildcard(address)),
+      );
+      if (owner !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          input: port,
+          message: `server.${owner.key} already uses this port on this address; give each enabled port its own number or address`,
+        });
+      }
+      bound.push({ key, address, port });
+    }
+    if (TCP_PORTS.every((key) => server[key] === false) && server.uds.path === false) {
       ctx.addIssue({
         code: "custom",
-        path: [key],
-        input: port,
-        message: `server.${owner} already uses this port; give each enabled port its own number`,
+        path: [],
+        input: server,
+        message:
+          "every listener is disabled, so nothing could reach the sidecar: enable http_port, grpc_port, metrics_port or uds.path",
       });
     }
-    claimed.set(port, key);
-  }
-  if (TCP_PORTS.every((key) => server[key] === false) && server.uds.path === false) {
-    ctx.addIssue({
-      code: "custom",
-      path: [],
-      input: server,
-      message:
-        "every listener is disabled, so nothing could reach the sidecar: enable http_port, grpc_port, metrics_port or uds.path",
-    });
-  }
-});
+  })
+  .transform(({ http_address, grpc_address, metrics_address, ...server }) => ({
+    ...server,
+    http_address: http_address ?? server.host,
+    grpc_address: grpc_address ?? server.host,
+    metrics_address: metrics_address ?? server.host,
+  }));
 
 const metricsSchema = strictSection({
   enabled: z.boolean().default(true),

@@ -17,6 +17,8 @@ export type {
   InferStatistics,
   InferTensorContents,
   MemoryUsage,
+  ModelConfigRequest,
+  ModelConfigResponse,
   ModelInferRequest,
   ModelInferRequest_InferInputTensor,
   ModelInferRequest_InferRequestedOutputTensor,
@@ -56,6 +58,8 @@ export {
   InferStatisticsSchema,
   InferTensorContentsSchema,
   MemoryUsageSchema,
+  ModelConfigRequestSchema,
+  ModelConfigResponseSchema,
   ModelInferRequest_InferInputTensorSchema,
   ModelInferRequest_InferRequestedOutputTensorSchema,
   ModelInferRequestSchema,
@@ -86,12 +90,56 @@ export {
   ServerReadyResponseSchema,
   StatisticDurationSchema,
 } from "../gen/inference/grpc_service_pb.js";
+// `ModelConfig` names the repository's config.json type (./config); the message keeps its schema's name.
+export type {
+  ModelConfig as ModelConfigMessage,
+  ModelDynamicBatching,
+  ModelInput,
+  ModelInstanceGroup,
+  ModelOutput,
+  ModelParameter,
+  ModelQueuePolicy,
+  ModelTensorReshape,
+  ModelVersionPolicy,
+  ModelVersionPolicy_All,
+  ModelVersionPolicy_Latest,
+  ModelVersionPolicy_Specific,
+} from "../gen/inference/model_config_pb.js";
 export {
+  DataType,
+  DataTypeSchema,
+  file_inference_model_config,
+  ModelConfigSchema,
+  ModelDynamicBatchingSchema,
+  ModelInput_Format,
+  ModelInput_FormatSchema,
+  ModelInputSchema,
+  ModelInstanceGroup_Kind,
+  ModelInstanceGroup_KindSchema,
+  ModelInstanceGroupSchema,
+  ModelOutputSchema,
+  ModelParameterSchema,
+  ModelQueuePolicy_TimeoutAction,
+  ModelQueuePolicy_TimeoutActionSchema,
+  ModelQueuePolicySchema,
+  ModelTensorReshapeSchema,
+  ModelVersionPolicy_AllSchema,
+  ModelVersionPolicy_LatestSchema,
+  ModelVersionPolicy_SpecificSchema,
+  ModelVersionPolicySchema,
+} from "../gen/inference/model_config_pb.js";
+export type { EnvelopeReader } from "./grpc-envelope.js";
+export {
+  createEnvelopeReader,
   decodeUnaryGrpcEnvelope,
   encodeGrpcEnvelope,
   GRPC_ENVELOPE_PREFIX,
 } from "./grpc-envelope.js";
+export { decodeGrpcMessage, encodeGrpcMessage } from "./grpc-message.js";
+export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
 export { createHealthService } from "./health-service.js";
+export type { MessageTensor, MessageTensors } from "./infer-tensors.js";
+export { tensorsOfMessage, tensorsToMessage } from "./infer-tensors.js";
 export type {
   Lifecycle,
   LifecycleChange,
@@ -100,3 +148,10 @@ export type {
 } from "./lifecycle.js";
 export { createLifecycle } from "./lifecycle.js";
 export { LifecycleState } from "./lifecycle-state.js";
+export {
+  errorCodeOfGrpc,
+  grpcCodeOf,
+  grpcCodeOfHttpStatus,
+  httpStatusOfCode,
+} from "./status-codes.js";
+export { formatStreamError, streamErrorCode } from "./stream-error.js";

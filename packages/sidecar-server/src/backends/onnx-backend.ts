@@ -11,11 +11,20 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import * as ort from "onnxruntime-node";
 import { parseOnnxParameters } from "./onnx-parameters.js";
+import { type OnnxSessionPlan, onnxSessionPlan } from "./onnx-session-options.js";
 import { fromOrtTensor, tensorSpecOf, toOrtTensor } from "./onnx-tensors.js";
+
+/** Creates one session: `ort.InferenceSession.create` unless a test looks at what reaches it. */
+export type OnnxSessionFactory = (
+  path: string,
+  options: ort.InferenceSession.SessionOptions,
+) => Promise<ort.InferenceSession>;
 
 export interface OnnxBackendOptions {
   /** Receives load-time warnings (a CPU fallback); by default `process.emitWarning`. */
   readonly onWarning?: (message: string) => void;
+  /** The seam where sessions are created; by default `ort.InferenceSession.create`. */
+  readonly createSession?: OnnxSessionFactory;
 }
 
 const ENABLE_CUDA =
@@ -32,15 +41,25 @@ const ENABLE_CUDA =
 export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
   const warn =
     options.onWarning ?? ((message: string) => process.emitWarning(message, "GpuSidecarWarning"));
-  return { name: "onnx", load: (request) => loadOnnxModel(request, warn) };
+  const create: OnnxSessionFactory =
+    options.createSession ??
+    ((path, sessionOptions) => ort.InferenceSession.create(path, sessionOptions));
+  return { name: "onnx", load: (request) => loadOnnxModel(request, { warn, create }) };
+}
+
+interface SessionContext {
+  readonly warn: (message: string) => void;
+  readonly create: OnnxSessionFactory;
 }
 
 async function loadOnnxModel(
   request: ModelLoadRequest,
-  warn: (message: string) => void,
+  context: SessionContext,
 ): Promise<LoadedModel> {
-  const model = `onnx model "${request.name}" version ${request.version}`;
-  const { executionProviders, allowCpuFallback } = parseOnnxParameters(request);
+  const { device } = request;
+  const where = device?.kind === "gpu" ? ` on GPU ${device.cudaDevice}` : "";
+  const model = `onnx model "${request.name}" version ${request.version}${where}`;
+  const { executionProviders, allowCpuFallback, onnxruntime } = parseOnnxParameters(request);
   const supported = ort.listSupportedBackends().map(({ name }) => name);
   const unknown = executionProviders.filter((provider) => !supported.includes(provider));
   if (unknown.length > 0) {
@@ -61,7 +80,13 @@ async function loadOnnxModel(
     );
   }
 
-  const session = await createSession(model, path, executionProviders, allowCpuFallback, warn);
+  const plan = onnxSessionPlan(executionProviders, onnxruntime, device);
+  if (plan.notApplied.length > 0) {
+    context.warn(
+      `${model}: ${plan.notApplied.join(", ")} reach InferenceSession.create, but onnxruntime-node 1.30 hands the CUDA and TensorRT providers only their device id, so these are not applied (see packages/sidecar-server/docs/gpu.md)`,
+    );
+  }
+  const session = await createSession(model, path, plan, allowCpuFallback, context);
   try {
     return createOnnxModel(model, session);
   } catch (error) {
@@ -78,10 +103,11 @@ async function loadOnnxModel(
 async function createSession(
   model: string,
   path: string,
-  executionProviders: readonly string[],
+  plan: OnnxSessionPlan,
   allowCpuFallback: boolean,
-  warn: (message: string) => void,
+  { warn, create }: SessionContext,
 ): Promise<ort.InferenceSession> {
+  const { options, providers } = plan;
   const modelError = (error: unknown) =>
     new SidecarError(
       ErrorCode.InvalidArgument,
@@ -91,19 +117,19 @@ async function createSession(
     );
   let acceleratorError: unknown;
   try {
-    return await ort.InferenceSession.create(path, { executionProviders });
+    return await create(path, options);
   } catch (error) {
-    if (executionProviders.every((provider) => provider === "cpu")) throw modelError(error);
+    if (providers.every((provider) => provider === "cpu")) throw modelError(error);
     acceleratorError = error;
   }
 
   let cpuSession: ort.InferenceSession;
   try {
-    cpuSession = await ort.InferenceSession.create(path, { executionProviders: ["cpu"] });
+    cpuSession = await create(path, { ...options, executionProviders: ["cpu"] });
   } catch (error) {
     throw modelError(error);
   }
-  const accelerators = executionProviders.filter((provider) => provider !== "cpu").join(", ");
+  const accelerators = providers.filter((provider) => provider !== "cpu").join(", ");
   const failure = `${model}: execution provider(s) ${accelerators} were requested but cannot load: ${errorMessage(acceleratorError)}.`;
   if (!allowCpuFallback) {
     await cpuSession.release();

@@ -1,4 +1,10 @@
-import { ErrorCode, type ModelLoadRequest, SidecarError } from "@gpu-sidecar/sidecar-core";
+import {
+  ErrorCode,
+  type ModelLoadRequest,
+  type OnnxRuntimeOptions,
+  parseOnnxRuntimeOptions,
+  SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 
 /** The onnx backend's settings, read from `ModelLoadRequest.parameters`. */
 export interface OnnxParameters {
@@ -13,16 +19,19 @@ export interface OnnxParameters {
    * is a production incident that looks like a slow model.
    */
   readonly allowCpuFallback: boolean;
+  /** `onnxruntime`: session and provider options, validated as the model config validates them. */
+  readonly onnxruntime: OnnxRuntimeOptions;
 }
 
 export function parseOnnxParameters(request: ModelLoadRequest): OnnxParameters {
-  const { execution_providers: providers = ["cpu"], allow_cpu_fallback: fallback = false } =
-    request.parameters;
+  const {
+    execution_providers: providers = ["cpu"],
+    allow_cpu_fallback: fallback = false,
+    onnxruntime = {},
+  } = request.parameters;
+  const model = `onnx model "${request.name}" version ${request.version}`;
   const invalid = (what: string) =>
-    new SidecarError(
-      ErrorCode.InvalidArgument,
-      `onnx model "${request.name}" version ${request.version}: ${what}`,
-    );
+    new SidecarError(ErrorCode.InvalidArgument, `${model}: ${what}`);
   if (
     !Array.isArray(providers) ||
     providers.length === 0 ||
@@ -31,5 +40,9 @@ export function parseOnnxParameters(request: ModelLoadRequest): OnnxParameters {
     throw invalid('execution_providers must be a non-empty list of names, e.g. ["cuda", "cpu"]');
   }
   if (typeof fallback !== "boolean") throw invalid("allow_cpu_fallback must be true or false");
-  return { executionProviders: providers as string[], allowCpuFallback: fallback };
+  return {
+    executionProviders: providers as string[],
+    allowCpuFallback: fallback,
+    onnxruntime: parseOnnxRuntimeOptions(onnxruntime, `${model}: onnxruntime`),
+  };
 }

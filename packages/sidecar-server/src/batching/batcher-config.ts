@@ -28,7 +28,7 @@ export interface InputPaddingConfig {
 }
 
 /**
- * A model's dynamic batching controls; the names are Triton's (see DESIGN.md §3). Optional
+ * A model's dynamic batching controls; the names are Triton's (ARCHITECTURE.md §3). Optional
  * keys accept `undefined` so that a parsed config (sidecar-core's schema) passes as is.
  */
 export interface DynamicBatcherConfig {

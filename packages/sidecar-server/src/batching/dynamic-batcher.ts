@@ -4,6 +4,14 @@ import {
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
+import {
+  type BatchSpans,
+  endBatchSpans,
+  endSpan,
+  startBatchSpans,
+  startQueueSpan,
+} from "../tracing/batch-spans.js";
 import {
   assembleInputs,
   type BatchSlice,
@@ -20,6 +28,7 @@ import {
 import type { BatcherMetrics, MetricOutcome } from "./batcher-metrics.js";
 import {
   type BatcherStatistics,
+  type ComputePhases,
   createStatisticsRecorder,
   type StatisticsRecorder,
 } from "./batcher-statistics.js";
@@ -41,12 +50,17 @@ export interface InferenceSubmission {
   readonly inputs: readonly Tensor[];
   /** Outputs to return, in this order; default: all of the model's, in signature order. */
   readonly outputs?: readonly string[] | undefined;
-  /** 1 is the highest; 0 or absent: the default priority. */
+  /** 1 is the highest; 0, absent or above the model's levels: the default priority (Triton). */
   readonly priority?: number | undefined;
   /** Queue timeout; it can only lower `default_timeout_us`. 0 or absent: the default. */
   readonly timeoutUs?: number | undefined;
   /** Aborting it cancels the request wherever it is. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * The context of the request's span, set only while an OpenTelemetry SDK is registered: the
+   * batcher adds its `queue` and `compute` children and links the `batch` span to it.
+   */
+  readonly trace?: Context | undefined;
 }
 
 export interface DynamicBatcherOptions {
@@ -99,8 +113,13 @@ interface RunningBatch {
   readonly slices: readonly BatchSlice[];
   readonly rows: number;
   readonly outputNames: readonly string[];
+  /** When the batch was taken from the queue, before its inputs were assembled. */
+  readonly dispatchedAt: number;
+  /** When the assembled batch was handed to the executor. */
   readonly startedAt: number;
   readonly queueTimeMs: number;
+  /** While tracing and a member is traced. */
+  readonly spans: BatchSpans | undefined;
 }
 
 /**
@@ -192,6 +211,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
       return this.#refuse(SidecarError.from(error, ErrorCode.InvalidArgument));
     }
     this.#queue.push(request);
+    if (request.trace !== undefined) request.queueSpan = startQueueSpan(request.trace);
     this.#pending++;
     this.#metrics?.onQueueDepth?.(this.#queue.size);
     this.#schedulePump();
@@ -230,6 +250,14 @@ class Batcher implements DynamicBatcher, RequestOwner {
       this.#schedulePump();
     }
     this.#pending--;
+    if (request.queueSpan !== undefined) {
+      // Left the queue without a batch: expired, cancelled or failed there.
+      endSpan(
+        request.queueSpan,
+        new Error(`the request ${request.outcome ?? "ended"} in the queue`),
+      );
+      request.queueSpan = undefined;
+    }
     const now = this.#clock.now();
     const outcome = metricOutcomes[request.outcome ?? "rejected"];
     const queueTimeMs = (request.scheduledAt ?? now) - request.enqueuedAt;
@@ -258,20 +286,27 @@ class Batcher implements DynamicBatcher, RequestOwner {
       enqueuedAt: this.#clock.now(),
       timeoutUs,
       signal: submission.signal,
+      trace: submission.trace,
       owner: this,
     });
   }
 
+  /**
+   * Triton's rule: priority 0 and any priority past the model's lowest level run at the
+   * default level, so that a client sending one fixed priority to every model (Flink's Triton
+   * provider sends its `priority` option on every row) never fails on a model without levels.
+   */
   #priorityOf(requested: number | undefined): number {
-    if (requested === undefined || requested === 0) return this.#settings.defaultPriority;
-    const levels = this.#settings.priorityLevels;
-    if (!Number.isSafeInteger(requested) || requested < 1 || requested > levels) {
+    if (requested === undefined) return this.#settings.defaultPriority;
+    if (!Number.isSafeInteger(requested) || requested < 0) {
       throw new SidecarError(
         ErrorCode.InvalidArgument,
-        `priority ${requested} is outside the model's levels 1..${levels}`,
+        `priority ${requested} is not a non-negative integer; 1 is the highest level, 0 the model's default`,
       );
     }
-    return requested;
+    return requested === 0 || requested > this.#settings.priorityLevels
+      ? this.#settings.defaultPriority
+      : requested;
   }
 
   /** A request may lower the default timeout, never raise it. */
@@ -358,11 +393,21 @@ class Batcher implements DynamicBatcher, RequestOwner {
 
   #dispatch(batch: ReadyBatch, now: number): void {
     let oldest = now;
+    let traced: Context[] | undefined;
     const slices = batch.members.map((request): BatchSlice => {
       const chunkIndex = request.takeChunk(now);
       const chunk = request.chunks[chunkIndex] as RequestChunk;
       if (request.state === "scheduled") this.#queue.remove(request);
       oldest = Math.min(oldest, request.enqueuedAt);
+      if (request.trace !== undefined) {
+        // The queue span covers the wait for the first batch, like the queue-time metric.
+        if (request.queueSpan !== undefined) {
+          endSpan(request.queueSpan);
+          request.queueSpan = undefined;
+        }
+        traced ??= [];
+        traced.push(request.trace);
+      }
       return { request, chunk, chunkIndex };
     });
     this.#metrics?.onQueueDepth?.(this.#queue.size);
@@ -380,8 +425,10 @@ class Batcher implements DynamicBatcher, RequestOwner {
       slices,
       rows: batch.rows,
       outputNames,
-      startedAt: now,
+      dispatchedAt: now,
+      startedAt: this.#clock.now(),
       queueTimeMs: now - oldest,
+      spans: traced === undefined ? undefined : startBatchSpans(traced, batch.rows, slices.length),
     };
     this.#running++;
     let result: Promise<Tensor[]>;
@@ -398,36 +445,44 @@ class Batcher implements DynamicBatcher, RequestOwner {
   }
 
   #succeed(batch: RunningBatch, outputs: Tensor[]): void {
+    const returnedAt = this.#clock.now();
     let shares: Tensor[][];
     try {
       shares = splitOutputs(batch.slices, outputs, batch.outputNames, batch.rows, this.#settings);
     } catch (error) {
-      this.#fail(batch, SidecarError.from(error));
+      this.#fail(batch, SidecarError.from(error), returnedAt);
       return;
     }
+    const splitAt = this.#clock.now();
     for (const [index, slice] of batch.slices.entries()) {
       slice.request.completeChunk(slice.chunkIndex, shares[index] as Tensor[]);
     }
-    this.#ended(batch, true);
+    if (batch.spans !== undefined) endBatchSpans(batch.spans);
+    this.#ended(batch, returnedAt, {
+      inputMs: batch.startedAt - batch.dispatchedAt,
+      inferMs: returnedAt - batch.startedAt,
+      outputMs: splitAt - returnedAt,
+    });
   }
 
   /** Every member of the batch fails with the same error; no other request is touched. */
-  #fail(batch: RunningBatch, error: SidecarError): void {
+  #fail(batch: RunningBatch, error: SidecarError, returnedAt = this.#clock.now()): void {
     this.#rejectAll(batch.slices, error);
-    this.#ended(batch, false);
+    if (batch.spans !== undefined) endBatchSpans(batch.spans, error);
+    this.#ended(batch, returnedAt, undefined);
   }
 
-  #ended(batch: RunningBatch, ok: boolean): void {
+  /** `phases` only for a batch that succeeded. */
+  #ended(batch: RunningBatch, returnedAt: number, phases: ComputePhases | undefined): void {
     this.#running--;
-    const computeTimeMs = this.#clock.now() - batch.startedAt;
     const requests = batch.slices.length;
-    this.#statistics.recordBatch(batch.rows, requests, computeTimeMs, ok);
+    this.#statistics.recordBatch(batch.rows, requests, phases);
     this.#metrics?.onBatch?.({
       rows: batch.rows,
       requests,
       queueTimeMs: batch.queueTimeMs,
-      computeTimeMs,
-      ok,
+      computeTimeMs: returnedAt - batch.startedAt,
+      ok: phases !== undefined,
     });
     this.#schedulePump();
     this.#settleClose();

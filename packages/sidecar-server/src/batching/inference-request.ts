@@ -1,4 +1,5 @@
 import { concatTensors, ErrorCode, SidecarError, type Tensor } from "@gpu-sidecar/sidecar-core";
+import type { Context, Span } from "@opentelemetry/api";
 
 /** Where a request is: its last rows are queued, in a batch being formed, running, or done. */
 export type RequestState = "queued" | "scheduled" | "executing" | "released";
@@ -42,6 +43,8 @@ export interface InferenceRequestInit {
   /** 0: no timeout. */
   readonly timeoutUs: number;
   readonly signal: AbortSignal | undefined;
+  /** The request span's context, while tracing. */
+  readonly trace?: Context | undefined;
   readonly owner: RequestOwner;
 }
 
@@ -64,6 +67,10 @@ export class InferenceRequest {
   /** Clock time past which the request may not wait in the queue; Infinity without a timeout. */
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
+  /** The request span's context, while tracing; undefined otherwise. */
+  readonly trace: Context | undefined;
+  /** Open while the request waits for its first batch (tracing only). */
+  queueSpan: Span | undefined;
   readonly result: Promise<Tensor[]>;
 
   #chunks: readonly RequestChunk[];
@@ -91,6 +98,8 @@ export class InferenceRequest {
     this.timeoutUs = init.timeoutUs;
     this.deadline = init.timeoutUs > 0 ? init.enqueuedAt + init.timeoutUs / 1000 : Infinity;
     this.signal = init.signal;
+    this.trace = init.trace;
+    this.queueSpan = undefined;
     this.#owner = init.owner;
     this.result = new Promise<Tensor[]>((resolve, reject) => {
       this.#resolve = resolve;

@@ -1,5 +1,7 @@
 import { Worker } from "node:worker_threads";
 import {
+  type BackoffOptions,
+  createBackoff,
   ErrorCode,
   type ModelSignature,
   SidecarError,
@@ -21,8 +23,7 @@ import { transferableTensors } from "./transferable-tensors.js";
 const INSTANCE_WORKER_URL = new URL("./instance-worker.js", import.meta.url);
 
 /** Restart backoff after a crash: doubles per failed restart, reset by a successful load. */
-const FIRST_RESTART_DELAY_MS = 100;
-const MAX_RESTART_DELAY_MS = 10_000;
+const RESTART_BACKOFF: BackoffOptions = { initialDelayMs: 100, maxDelayMs: 10_000 };
 /** How long a closing worker may take to unload before it is terminated. */
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -59,14 +60,16 @@ function fromWire(error: WireError): SidecarError {
 
 export function createExecutorInstance(options: ExecutorInstanceOptions): ExecutorInstance {
   const { index, workerData, logger, onIdle } = options;
-  const label = `instance ${index} of model "${workerData.request.name}" version ${workerData.request.version}`;
+  const { device } = workerData.request;
+  const where = device?.kind === "gpu" ? ` (GPU ${device.cudaDevice}, ${device.uuid})` : "";
+  const label = `instance ${index}${where} of model "${workerData.request.name}" version ${workerData.request.version}`;
   let state: State = "starting";
   let worker: Worker;
   let workerExited: Promise<void>;
   let batch: Batch | undefined;
   let batchSettled: Promise<void> = Promise.resolve();
   let everLoaded = false;
-  let restartDelayMs = FIRST_RESTART_DELAY_MS;
+  const restartBackoff = createBackoff(RESTART_BACKOFF);
   let restartTimer: NodeJS.Timeout | undefined;
   let closing: Promise<void> | undefined;
 
@@ -87,15 +90,14 @@ export function createExecutorInstance(options: ExecutorInstanceOptions): Execut
   const scheduleRestart = () => {
     state = "restarting";
     // Nothing waits on a crashed instance if the process has nothing else to do.
-    restartTimer = setTimeout(start, restartDelayMs).unref();
-    restartDelayMs = Math.min(restartDelayMs * 2, MAX_RESTART_DELAY_MS);
+    restartTimer = setTimeout(start, restartBackoff.next()).unref();
   };
 
   const onMessage = (message: FromInstance) => {
     switch (message.type) {
       case "ready":
         everLoaded = true;
-        restartDelayMs = FIRST_RESTART_DELAY_MS;
+        restartBackoff.reset();
         resolveLoaded(message.signature);
         if (state === "starting") becomeIdle();
         return;

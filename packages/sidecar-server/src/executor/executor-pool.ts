@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  type InstanceDevice,
   type ModelBackendName,
   type ModelLoadRequest,
   type ModelSignature,
@@ -13,10 +14,28 @@ import type { ExecutorLogger } from "./executor-logger.js";
 export interface ExecutorPoolOptions {
   readonly backend: ModelBackendName;
   readonly request: ModelLoadRequest;
-  /** Model instances, each a worker thread with its own session (Triton's instance_group count). */
-  readonly instances: number;
+  /**
+   * One entry per model instance, each a worker thread with its own session on that device
+   * (the placement of the model's instance_group); at least one.
+   */
+  readonly devices: readonly InstanceDevice[];
+  /** Whether the first dimension of a batch counts rows (max_batch_size > 0); default true. */
+  readonly batching?: boolean;
   /** By default a pino logger named "gpu-sidecar". */
   readonly logger?: ExecutorLogger;
+  /** Told about every batch an instance ran, to label the work with its device. */
+  readonly onInstanceBatch?: (event: InstanceBatchEvent) => void;
+}
+
+/** One batch as one instance ran it. */
+export interface InstanceBatchEvent {
+  /** Position of the instance in the pool. */
+  readonly instance: number;
+  readonly device: InstanceDevice;
+  readonly rows: number;
+  /** Time between handing the batch to the instance and its answer. */
+  readonly computeTimeMs: number;
+  readonly ok: boolean;
 }
 
 /**
@@ -45,12 +64,14 @@ export interface ExecutorPool {
 }
 
 export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
-  const { backend, request, instances: count } = options;
+  const { backend, request, devices, onInstanceBatch } = options;
+  const batching = options.batching ?? true;
+  const count = devices.length;
   const model = `model "${request.name}" version ${request.version}`;
-  if (!Number.isInteger(count) || count < 1) {
+  if (count === 0) {
     throw new SidecarError(
       ErrorCode.InvalidArgument,
-      `${model}: instances must be a positive integer, got ${count}`,
+      `${model}: the pool needs at least one device to put an instance on, got none`,
     );
   }
   const logger = options.logger ?? pino({ name: "gpu-sidecar" });
@@ -58,10 +79,10 @@ export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
   const notifyIdle = () => {
     for (const listener of listeners) listener();
   };
-  const instances: ExecutorInstance[] = Array.from({ length: count }, (_, index) =>
+  const instances: ExecutorInstance[] = devices.map((device, index) =>
     createExecutorInstance({
       index,
-      workerData: { backend, request },
+      workerData: { backend, request: { ...request, device } },
       logger,
       onIdle: notifyIdle,
     }),
@@ -99,7 +120,8 @@ export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
       if (closing !== undefined) {
         throw new SidecarError(ErrorCode.Unavailable, `the executors of ${model} are closed`);
       }
-      const instance = instances.find((candidate) => candidate.idle);
+      const index = instances.findIndex((candidate) => candidate.idle);
+      const instance = instances[index];
       if (instance === undefined) {
         throw new SidecarError(
           ErrorCode.ResourceExhausted,
@@ -107,7 +129,27 @@ export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
             "idleCount > 0, and wait for onIdle otherwise",
         );
       }
-      return instance.run(inputs, outputNames);
+      if (onInstanceBatch === undefined) return instance.run(inputs, outputNames);
+      // Read before the run: the inputs' buffers are transferred to the worker.
+      const rows = batching ? (inputs[0]?.shape[0] ?? 0) : 1;
+      const device = devices[index] as InstanceDevice;
+      const started = performance.now();
+      const report = (ok: boolean) =>
+        onInstanceBatch({
+          instance: index,
+          device,
+          rows,
+          computeTimeMs: performance.now() - started,
+          ok,
+        });
+      try {
+        const outputs = await instance.run(inputs, outputNames);
+        report(true);
+        return outputs;
+      } catch (error) {
+        report(false);
+        throw error;
+      }
     },
     close,
   };

@@ -1,3 +1,4 @@
+import type { GpuStatus } from "@gpu-sidecar/resource-profile";
 import { type Attributes, ValueType } from "@opentelemetry/api";
 import {
   AggregationTemporality,
@@ -8,14 +9,13 @@ import {
   type MetricProducer,
 } from "@opentelemetry/sdk-metrics";
 import type { GpuPoller } from "./gpu-poller.js";
-import type { GpuSample } from "./gpu-sample.js";
 import { hrTimeOf, producerResult } from "./producer-result.js";
 
 interface GpuGauge {
   readonly name: string;
   readonly description: string;
   readonly unit: string;
-  value(sample: GpuSample): number | undefined;
+  value(sample: GpuStatus): number | undefined;
 }
 
 const GAUGES: readonly GpuGauge[] = [

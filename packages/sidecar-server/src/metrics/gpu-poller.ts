@@ -1,6 +1,10 @@
-import { type ExecFileException, execFile } from "node:child_process";
+import {
+  type GpuStatus,
+  ResourceProfileError,
+  ResourceProfileErrorCode,
+  readGpuStatus,
+} from "@gpu-sidecar/resource-profile";
 import type { Logger } from "pino";
-import { GPU_QUERY_ARGS, type GpuSample, parseGpuSamples } from "./gpu-sample.js";
 
 export interface GpuPollerOptions {
   /** The `nvidia-smi` executable; a bare name is looked up on `PATH`. */
@@ -12,16 +16,13 @@ export interface GpuPollerOptions {
   readonly logger: Logger;
 }
 
-/** Reads GPU utilization and memory from `nvidia-smi`, one poll at a time. */
+/** Reads GPU utilization and memory from `nvidia-smi` (layer 1's runner), one poll at a time. */
 export interface GpuPoller {
   /** The GPUs of the last poll; empty before the first, after a failed one, or once disabled. */
-  readonly samples: readonly GpuSample[];
+  readonly samples: readonly GpuStatus[];
   /** Stops polling and kills a poll in flight. Idempotent. */
   close(): void;
 }
-
-/** Enough of nvidia-smi's own explanation (it prints it on stdout) to act on. */
-const OUTPUT_TAIL = 300;
 
 /**
  * A poll starts only after the previous one ended, so a slow or hung `nvidia-smi` lowers the
@@ -32,57 +33,17 @@ const OUTPUT_TAIL = 300;
 class NvidiaSmiPoller implements GpuPoller {
   readonly #options: GpuPollerOptions;
   readonly #abort = new AbortController();
-  #samples: readonly GpuSample[] = [];
+  #samples: readonly GpuStatus[] = [];
   #timer: NodeJS.Timeout | undefined;
   /** The failure last logged, while polls keep failing. */
   #problem: string | undefined;
-  // Bound once: the timer and the child's callback reuse them on every poll.
+  // Bound once: the timer reuses it on every poll.
   readonly #poll = (): void => {
     const { command, timeoutMs } = this.#options;
-    execFile(
-      command,
-      GPU_QUERY_ARGS,
-      {
-        encoding: "utf8",
-        timeout: timeoutMs,
-        killSignal: "SIGKILL",
-        signal: this.#abort.signal,
-        maxBuffer: 1024 * 1024,
-        windowsHide: true,
-      },
-      this.#completed,
+    readGpuStatus({ command, timeoutMs, signal: this.#abort.signal }).then(
+      (samples) => this.#completed(samples, undefined),
+      (error: unknown) => this.#completed([], error),
     );
-  };
-  readonly #completed = (error: ExecFileException | null, stdout: string, stderr: string): void => {
-    if (this.#abort.signal.aborted) return;
-    const { command, intervalMs, logger } = this.#options;
-    if (error?.code === "ENOENT") {
-      this.#samples = [];
-      logger.warn(
-        { nvidiaSmi: command },
-        `GPU metrics are disabled: nvidia-smi was not found at "${command}"; set metrics.nvidia_smi_path to its location, or metrics.gpu_poll_interval_ms to 0 on a node without GPUs`,
-      );
-      return;
-    }
-    try {
-      if (error !== null) throw new Error(this.#describe(error, stdout, stderr));
-      this.#samples = parseGpuSamples(stdout);
-      if (this.#problem !== undefined) {
-        this.#problem = undefined;
-        logger.info({ nvidiaSmi: command, gpus: this.#samples.length }, "GPU metrics recovered");
-      }
-    } catch (problem) {
-      this.#samples = [];
-      const message = (problem as Error).message;
-      if (message !== this.#problem) {
-        this.#problem = message;
-        logger.warn(
-          { nvidiaSmi: command },
-          `GPU metrics are unavailable until nvidia-smi answers: ${message}`,
-        );
-      }
-    }
-    this.#timer = setTimeout(this.#poll, intervalMs).unref();
   };
 
   constructor(options: GpuPollerOptions) {
@@ -90,7 +51,7 @@ class NvidiaSmiPoller implements GpuPoller {
     this.#poll();
   }
 
-  get samples(): readonly GpuSample[] {
+  get samples(): readonly GpuStatus[] {
     return this.#samples;
   }
 
@@ -100,16 +61,34 @@ class NvidiaSmiPoller implements GpuPoller {
     this.#samples = [];
   }
 
-  #describe(error: ExecFileException, stdout: string, stderr: string): string {
-    const { command, timeoutMs } = this.#options;
-    if (error.killed === true && error.signal === "SIGKILL") {
-      return `"${command}" did not answer within ${timeoutMs} ms and was killed`;
+  #completed(samples: GpuStatus[], error: unknown): void {
+    if (this.#abort.signal.aborted) return;
+    const { command, intervalMs, logger } = this.#options;
+    this.#samples = samples;
+    if (
+      error instanceof ResourceProfileError &&
+      error.code === ResourceProfileErrorCode.DiscoveryCommandNotFound
+    ) {
+      logger.warn(
+        { nvidiaSmi: command },
+        `GPU metrics are disabled: nvidia-smi was not found at "${command}"; set metrics.nvidia_smi_path to its location, or metrics.gpu_poll_interval_ms to 0 on a node without GPUs`,
+      );
+      return;
     }
-    if (typeof error.code === "number") {
-      const said = (stderr.trim() || stdout.trim()).slice(-OUTPUT_TAIL);
-      return `"${command}" exited with code ${error.code}${said === "" ? "" : `: ${said}`}`;
+    if (error !== undefined) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.#problem) {
+        this.#problem = message;
+        logger.warn(
+          { nvidiaSmi: command },
+          `GPU metrics are unavailable until nvidia-smi answers: ${message}`,
+        );
+      }
+    } else if (this.#problem !== undefined) {
+      this.#problem = undefined;
+      logger.info({ nvidiaSmi: command, gpus: samples.length }, "GPU metrics recovered");
     }
-    return `"${command}" could not run: ${error.message}`;
+    this.#timer = setTimeout(this.#poll, intervalMs).unref();
   }
 }
 

@@ -7,10 +7,13 @@ import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server/server-info.js";
 import { createGpuGaugeProducer } from "./gpu-gauges.js";
 import { createGpuPoller, type GpuPoller } from "./gpu-poller.js";
+import { createInstanceCounters, type InstanceBatchHook } from "./instance-counters.js";
 import { createMetricsHandler } from "./metrics-handler.js";
 import { createModelHistogramProducer } from "./model-histograms.js";
 import { observeModelVersions } from "./model-observables.js";
+import { createModelStateProducer, type ModelStateSource } from "./model-state-gauge.js";
 import { createModelVersionRegistry } from "./model-version-registry.js";
+import { createProcessMetrics } from "./process-metrics.js";
 
 export interface SidecarMetricsOptions {
   readonly logger: Logger;
@@ -33,6 +36,10 @@ export interface PrometheusMetrics {
    * two batchers of a version side by side) that add to the version's one set of series.
    */
   batcherMetrics(model: string, version: string): BatcherMetrics;
+  /** Where the model-state gauge reads each model's state at a scrape. */
+  observeModels(source: ModelStateSource): void;
+  /** The hook counting each instance's batches of `model` `version`, labelled with its device. */
+  instanceMetrics(model: string, version: string): InstanceBatchHook;
   /** Serves `GET /metrics`. */
   readonly handler: RequestListener;
   /** Stops GPU polling and shuts the meter provider down. Idempotent. */
@@ -50,7 +57,13 @@ const DEFAULT_NVIDIA_SMI_TIMEOUT_MS = 10_000;
 export function createSidecarMetrics(options: SidecarMetricsOptions): PrometheusMetrics {
   const { logger, gpuPollIntervalMs, nvidiaSmiPath } = options;
   const registry = createModelVersionRegistry();
-  const producers: MetricProducer[] = [createModelHistogramProducer(registry)];
+  const processMetrics = createProcessMetrics();
+  let modelStates: ModelStateSource | undefined;
+  const producers: MetricProducer[] = [
+    createModelHistogramProducer(registry),
+    createModelStateProducer(() => modelStates),
+    processMetrics.producer,
+  ];
   let poller: GpuPoller | undefined;
   if (gpuPollIntervalMs > 0) {
     poller = createGpuPoller({
@@ -74,14 +87,21 @@ export function createSidecarMetrics(options: SidecarMetricsOptions): Prometheus
     }),
     readers: [exporter],
   });
-  observeModelVersions(provider.getMeter(SERVER_NAME, SERVER_VERSION), registry);
+  const meter = provider.getMeter(SERVER_NAME, SERVER_VERSION);
+  observeModelVersions(meter, registry);
+  const instanceMetrics = createInstanceCounters(meter);
   let closing: Promise<void> | undefined;
   return {
     batcherMetrics: (model, version) => registry.figuresOf(model, version).hooks(),
+    observeModels(source) {
+      modelStates = source;
+    },
+    instanceMetrics,
     handler: createMetricsHandler(exporter),
     close() {
       closing ??= (async () => {
         poller?.close();
+        processMetrics.close();
         await provider.shutdown();
       })();
       return closing;

@@ -1,38 +1,21 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
-  contentsToTensorData,
-  ErrorCode,
   type InferParameter,
-  isDatatype,
   type ModelInferRequest,
   type ModelInferResponseSchema,
-  SidecarError,
   type Tensor,
+  tensorsOfMessage,
+  tensorsToMessage,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import type { InferenceSubmission } from "../batching/dynamic-batcher.js";
 import type { ServedVersion } from "./model-version.js";
 import { readScheduling } from "./request-parameters.js";
 
 type ModelInferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
-function invalid(message: string): SidecarError {
-  return new SidecarError(ErrorCode.InvalidArgument, message);
-}
-
 function parameterValue(parameter: InferParameter | undefined): unknown {
   return parameter?.parameterChoice.value;
-}
-
-function shapeOf(name: string, shape: readonly bigint[]): number[] {
-  return shape.map((dim) => {
-    const number = Number(dim);
-    if (!Number.isSafeInteger(number) || number < 0) {
-      throw invalid(
-        `tensor "${name}": shape [${shape.join(",")}] has dimension ${dim}, expected a non-negative integer`,
-      );
-    }
-    return number;
-  });
 }
 
 /**
@@ -45,41 +28,16 @@ export function decodeInferRequest(
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  trace: Context | undefined,
 ): InferenceSubmission {
-  const raw = request.rawInputContents;
-  if (raw.length > 0 && raw.length !== request.inputs.length) {
-    throw invalid(
-      `raw_input_contents has ${raw.length} entries, expected one per input (${request.inputs.length})`,
-    );
-  }
-  const inputs = request.inputs.map((input, index): Tensor => {
-    const { name, datatype } = input;
-    if (!isDatatype(datatype)) {
-      throw invalid(`tensor "${name}": datatype "${datatype}" is not a KServe datatype`);
-    }
-    const shape = shapeOf(name, input.shape);
-    const data = raw[index];
-    if (data !== undefined) {
-      if (input.contents !== undefined) {
-        throw invalid(
-          `tensor "${name}": has both contents and raw_input_contents, expected one of them`,
-        );
-      }
-      return { name, datatype, shape, data };
-    }
-    return {
-      name,
-      datatype,
-      shape,
-      data: contentsToTensorData(datatype, shape, input.contents ?? {}, name),
-    };
-  });
+  const inputs = tensorsOfMessage(request.inputs, request.rawInputContents, "raw_input_contents");
   const scheduling = readScheduling((key) => parameterValue(request.parameters[key]), deadlineMs);
   return {
     inputs,
     ...(request.outputs.length > 0 ? { outputs: request.outputs.map((o) => o.name) } : {}),
     ...scheduling,
     signal,
+    ...(trace === undefined ? {} : { trace }),
   };
 }
 
@@ -89,15 +47,12 @@ export function encodeInferResponse(
   id: string,
   outputs: readonly Tensor[],
 ): ModelInferResponseInit {
+  const { tensors, raw } = tensorsToMessage(outputs);
   return {
     modelName: served.name,
     modelVersion: served.version,
     id,
-    outputs: outputs.map((tensor) => ({
-      name: tensor.name,
-      datatype: tensor.datatype,
-      shape: tensor.shape.map(BigInt),
-    })),
-    rawOutputContents: outputs.map((tensor) => tensor.data),
+    outputs: tensors,
+    rawOutputContents: raw,
   };
 }

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from "node:http2";
+import type { ServerHttp2Stream } from "node:http2";
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
@@ -9,7 +9,11 @@ import {
   ModelInferRequestSchema,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import { toConnectError } from "./error-status.js";
+import type { GrpcCall } from "./grpc-model-stream-infer.js";
+import { GRPC_OK_TRAILERS, GRPC_RESPONSE_HEADERS, sendError, writable } from "./grpc-response.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 
 type ModelInferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
@@ -18,89 +22,42 @@ export type ModelInferFunction = (
   request: ModelInferRequest,
   deadlineMs: number | undefined,
   signal: AbortSignal,
+  /** The caller's trace, while tracing (see tracing/trace-parent.ts). */
+  trace: Context | undefined,
 ) => Promise<ModelInferResponseInit>;
 
-/** Takes an HTTP/2 stream and answers it, or returns false to leave it to Connect. */
-export type Http2StreamHandler = (
-  stream: ServerHttp2Stream,
-  headers: IncomingHttpHeaders,
-) => boolean;
-
-export interface GrpcModelInferOptions {
-  readonly infer: ModelInferFunction;
-  /** Connect's `readMaxBytes`: a larger request message fails with RESOURCE_EXHAUSTED. */
-  readonly readMaxBytes: number;
-}
-
-const PATH = "/inference.GRPCInferenceService/ModelInfer";
-const RESPONSE_HEADERS = { ":status": 200, "content-type": "application/grpc+proto" } as const;
-const OK_TRAILERS = { "grpc-status": "0" } as const;
-const UNIT_MS: Readonly<Record<string, number>> = {
-  H: 3_600_000,
-  M: 60_000,
-  S: 1000,
-  m: 1,
-  u: 0.001,
-  n: 0.000_001,
-};
-
-/** `grpc-timeout` in milliseconds; null when it is malformed (Connect then answers). */
-function parseGrpcTimeout(value: string | string[] | undefined): number | undefined | null {
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") return null;
-  const match = /^(\d{1,8})([HMSmun])$/.exec(value);
-  if (match === null) return null;
-  return (UNIT_MS[match[2] as string] as number) * Number.parseInt(match[1] as string, 10);
-}
-
-function isPlainGrpc(headers: IncomingHttpHeaders): boolean {
-  const type = headers["content-type"];
-  if (type !== "application/grpc" && type !== "application/grpc+proto") return false;
-  const encoding = headers["grpc-encoding"];
-  return encoding === undefined || encoding === "identity";
-}
-
-function sendError(stream: ServerHttp2Stream, error: ConnectError): void {
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
-  // Trailers-only, as gRPC servers answer a call that failed before any message.
-  stream.respond(
-    {
-      ...RESPONSE_HEADERS,
-      "grpc-status": String(error.code),
-      "grpc-message": encodeURIComponent(error.rawMessage),
-    },
-    { endStream: true },
-  );
-}
-
 function sendMessage(stream: ServerHttp2Stream, response: ModelInferResponseInit): void {
-  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  if (!writable(stream) || stream.headersSent) return;
   const envelope = encodeGrpcEnvelope(
     toBinary(ModelInferResponseSchema, create(ModelInferResponseSchema, response)),
   );
-  stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-  stream.once("wantTrailers", () => stream.sendTrailers(OK_TRAILERS));
+  stream.respond(GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
+  stream.once("wantTrailers", () => stream.sendTrailers(GRPC_OK_TRAILERS));
   stream.end(envelope);
 }
 
 /**
- * Unary gRPC `ModelInfer` on node:http2's stream API, without Connect's per-call pipeline.
- * Measured (scripts in the commit message): Connect's handler, its compat request/response and
- * its per-call AbortControllers cost ~0.6 ms of main-thread CPU per call, ten times the
- * model's own decode/batch/encode. Only the plain case is taken: POST, `application/grpc` or
- * `application/grpc+proto`, no request compression, a well-formed `grpc-timeout` if any;
- * everything else (gRPC-Web, Connect protocol, JSON, compressed, other methods) returns false
- * and goes to Connect, which answers it as before. Errors are the same gRPC statuses and
- * messages as Connect's, as trailers-only responses.
+ * Unary gRPC `ModelInfer` on node:http2's stream API, without Connect's per-call pipeline
+ * (its handler, compat request/response and per-call AbortControllers cost ~0.6 ms of
+ * main-thread CPU per call, ten times the model's own decode/batch/encode; see the package's
+ * docs/hot-path.md). Errors are the same gRPC statuses and messages as Connect's, as
+ * trailers-only responses.
  */
-export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2StreamHandler {
-  const { infer, readMaxBytes } = options;
-  return (stream, headers) => {
-    if (headers[":path"] !== PATH || headers[":method"] !== "POST" || !isPlainGrpc(headers)) {
-      return false;
-    }
-    const timeoutMs = parseGrpcTimeout(headers["grpc-timeout"]);
-    if (timeoutMs === null) return false;
+export function createGrpcModelInfer(
+  infer: ModelInferFunction,
+  readMaxBytes: number,
+  requestLog: RequestLog,
+) {
+  return (stream: ServerHttp2Stream, call: GrpcCall): void => {
+    const { timeoutMs, trace } = call;
+    const startedAt = requestLog.accessEnabled ? performance.now() : 0;
+    let request: ModelInferRequest | undefined;
+    const logContext = (): RequestLogContext => ({
+      protocol: "grpc",
+      method: "ModelInfer",
+      model: request?.modelName,
+      version: request?.modelVersion,
+    });
     const chunks: Buffer[] = [];
     let received = 0;
     let tooLarge = false;
@@ -140,6 +97,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
       if (settled) return;
       const fail = (error: ConnectError) => {
         settle();
+        requestLog.failed(logContext(), error);
         sendError(stream, error);
       };
       if (tooLarge) {
@@ -165,9 +123,9 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
         fail(message);
         return;
       }
-      let request: ModelInferRequest;
+      let decoded: ModelInferRequest;
       try {
-        request = fromBinary(ModelInferRequestSchema, message);
+        decoded = fromBinary(ModelInferRequestSchema, message);
       } catch (error) {
         fail(
           new ConnectError(
@@ -177,9 +135,10 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
         );
         return;
       }
+      request = decoded;
       let result: Promise<ModelInferResponseInit>;
       try {
-        result = infer(request, timeoutMs, controller.signal);
+        result = infer(decoded, timeoutMs, controller.signal, trace);
       } catch (error) {
         result = Promise.reject(error);
       }
@@ -188,6 +147,7 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
           if (settled) return;
           settle();
           sendMessage(stream, response);
+          if (startedAt !== 0) requestLog.access(logContext(), "OK", performance.now() - startedAt);
         },
         (error: unknown) => {
           if (settled) return;
@@ -195,6 +155,5 @@ export function createGrpcModelInfer(options: GrpcModelInferOptions): Http2Strea
         },
       );
     });
-    return true;
   };
 }

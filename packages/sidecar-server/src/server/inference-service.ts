@@ -1,17 +1,21 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
+  formatStreamError,
   type GRPCInferenceService,
   type Lifecycle,
   type ModelInferRequest,
   type ModelStreamInferResponseSchema,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
+import { configMessage } from "./model-config-view.js";
 import type { ModelManager } from "./model-manager.js";
 import { metadataMessage, statisticsMessage } from "./model-views.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 
 type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema>;
@@ -19,18 +23,22 @@ type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema
 export interface InferenceServiceOptions {
   readonly manager: ModelManager;
   readonly lifecycle: Lifecycle;
+  readonly requestLog: RequestLog;
 }
 
-/** Runs a unary handler, turning whatever it throws into the gRPC status of its code. */
-function unary<I, O>(
-  handler: (request: I, context: HandlerContext) => O | Promise<O>,
-): (request: I, context: HandlerContext) => Promise<O> {
-  return async (request, context) => {
-    try {
-      return await handler(request, context);
-    } catch (error) {
-      throw toConnectError(error);
-    }
+/** The model a request message names, whichever field names it. */
+function grpcContext(method: string, request: unknown): RequestLogContext {
+  const message = request as {
+    modelName?: string;
+    modelVersion?: string;
+    name?: string;
+    version?: string;
+  };
+  return {
+    protocol: "grpc",
+    method,
+    model: message.modelName ?? message.name,
+    version: message.modelVersion ?? message.version,
   };
 }
 
@@ -39,24 +47,45 @@ function unary<I, O>(
  * queue is full (or that is draining) refuses before the request is decoded into tensors.
  */
 export function createModelInfer(manager: ModelManager): ModelInferFunction {
-  return async (request, deadlineMs, signal) => {
+  return async (request, deadlineMs, signal, trace) => {
     const served = manager.acquire(request.modelName, request.modelVersion);
     const refused = served.admissionError();
     if (refused !== undefined) throw refused;
-    const outputs = await served.infer(decodeInferRequest(request, deadlineMs, signal));
+    const outputs = await served.infer(decodeInferRequest(request, deadlineMs, signal, trace));
     return encodeInferResponse(served, request.id, outputs);
   };
 }
 
-/** `inference.GRPCInferenceService` over the model manager (Triton's ModelConfig and shared-memory RPCs are left unimplemented). */
+/** `inference.GRPCInferenceService` over the model manager (Triton's shared-memory RPCs are left unimplemented). */
 export function createInferenceService(
   options: InferenceServiceOptions,
 ): ServiceImpl<typeof GRPCInferenceService> {
-  const { manager, lifecycle } = options;
+  const { manager, lifecycle, requestLog } = options;
   const modelInfer = createModelInfer(manager);
 
+  /** Runs a unary handler, logging a failure and turning it into the gRPC status of its code. */
+  function unary<I, O>(
+    method: string,
+    handler: (request: I, context: HandlerContext) => O | Promise<O>,
+  ): (request: I, context: HandlerContext) => Promise<O> {
+    return async (request, context) => {
+      const startedAt = requestLog.accessEnabled ? performance.now() : 0;
+      try {
+        const response = await handler(request, context);
+        if (startedAt !== 0) {
+          requestLog.access(grpcContext(method, request), "OK", performance.now() - startedAt);
+        }
+        return response;
+      } catch (error) {
+        requestLog.failed(grpcContext(method, request), error);
+        throw toConnectError(error);
+      }
+    };
+  }
+
   function infer(request: ModelInferRequest, context: HandlerContext) {
-    return modelInfer(request, context.timeoutMs(), context.signal);
+    const trace = traceParentOf((name) => context.requestHeader.get(name));
+    return modelInfer(request, context.timeoutMs(), context.signal, trace);
   }
 
   /** A stream request's answer; a failure answers that request alone, the stream goes on. */
@@ -64,14 +93,22 @@ export function createInferenceService(
     request: ModelInferRequest,
     context: HandlerContext,
   ): Promise<StreamResponseInit> {
+    const startedAt = requestLog.accessEnabled ? performance.now() : 0;
     try {
-      return { inferResponse: await infer(request, context) };
+      const inferResponse = await infer(request, context);
+      if (startedAt !== 0) {
+        requestLog.access(
+          grpcContext("ModelStreamInfer", request),
+          "OK",
+          performance.now() - startedAt,
+        );
+      }
+      return { inferResponse };
     } catch (error) {
       const failure = SidecarError.from(error);
+      requestLog.failed(grpcContext("ModelStreamInfer", request), failure);
       return {
-        // A stream error carries no status field; leading with the code name lets a client
-        // still tell a full queue (retryable) from a bad request.
-        errorMessage: `${failure.code}: ${failure.message}`,
+        errorMessage: formatStreamError(failure.code, failure.message),
         // The id lets a client with many requests in flight tell which one failed.
         inferResponse: {
           modelName: request.modelName,
@@ -83,21 +120,26 @@ export function createInferenceService(
   }
 
   return {
-    serverLive: unary(() => ({ live: lifecycle.live })),
-    serverReady: unary(() => ({ ready: lifecycle.ready })),
-    modelReady: unary((request) => ({ ready: manager.isReady(request.name, request.version) })),
-    serverMetadata: unary(() => ({
+    serverLive: unary("ServerLive", () => ({ live: lifecycle.live })),
+    serverReady: unary("ServerReady", () => ({ ready: lifecycle.ready })),
+    modelReady: unary("ModelReady", (request) => ({
+      ready: manager.isReady(request.name, request.version),
+    })),
+    serverMetadata: unary("ServerMetadata", () => ({
       name: SERVER_NAME,
       version: SERVER_VERSION,
       extensions: [...SERVER_EXTENSIONS],
     })),
-    modelMetadata: unary((request) =>
+    modelMetadata: unary("ModelMetadata", (request) =>
       metadataMessage(
         manager.find(request.name, request.version),
         manager.versionsOf(request.name),
       ),
     ),
-    modelInfer: unary(infer),
+    modelConfig: unary("ModelConfig", (request) => ({
+      config: configMessage(manager.find(request.name, request.version)),
+    })),
+    modelInfer: unary("ModelInfer", infer),
 
     /**
      * Requests of one stream are answered independently and concurrently, in the order they
@@ -148,17 +190,17 @@ export function createInferenceService(
       }
     },
 
-    modelStatistics: unary((request) => ({
+    modelStatistics: unary("ModelStatistics", (request) => ({
       modelStats: manager.statistics(request.name, request.version).map(statisticsMessage),
     })),
-    repositoryIndex: unary(async (request) => ({
+    repositoryIndex: unary("RepositoryIndex", async (request) => ({
       models: (await manager.index()).filter((entry) => !request.ready || entry.state === "READY"),
     })),
-    repositoryModelLoad: unary(async (request) => {
+    repositoryModelLoad: unary("RepositoryModelLoad", async (request) => {
       await manager.load(request.modelName, Object.keys(request.parameters));
       return {};
     }),
-    repositoryModelUnload: unary(async (request) => {
+    repositoryModelUnload: unary("RepositoryModelUnload", async (request) => {
       await manager.unload(request.modelName);
       return {};
     }),

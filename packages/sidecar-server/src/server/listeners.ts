@@ -3,14 +3,20 @@ import {
   createServer as createHttp2Server,
   type Http2Server,
   type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
-import { ErrorCode, type ServerConfig, SidecarError } from "@gpu-sidecar/sidecar-core";
+import {
+  ErrorCode,
+  encodeGrpcMessage,
+  type ServerConfig,
+  SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 import type { Logger } from "pino";
-import type { Http2StreamHandler } from "./grpc-model-infer.js";
+import type { Http2StreamHandler } from "./grpc-hot-path.js";
 import type { RestRouter } from "./rest-router.js";
 
 /** Connect's request handler, the same function for HTTP/1.1 and HTTP/2. */
@@ -44,7 +50,7 @@ export interface ListenersOptions {
   readonly metrics?: RequestListener | undefined;
   /**
    * Sees every HTTP/2 stream first (h2c port and Unix socket) and may answer it itself (the
-   * plain-gRPC ModelInfer path); the streams it declines go to `connect`.
+   * gRPC inference hot path); the streams it declines go to `connect`.
    */
   readonly http2Streams?: Http2StreamHandler | undefined;
   /**
@@ -130,6 +136,29 @@ function closeHttp1(server: Server): Listener {
 }
 
 /**
+ * Connect writes `grpc-message` with `encodeURIComponent`, which also escapes `:` and `,`;
+ * gRPC clients that decode as the gRPC spec says (grpc-js) then show `%3A` and `%2C`. Its
+ * gRPC answers get the header re-encoded as the spec says, as the hot path writes it.
+ */
+function encodeGrpcMessagesAsSpecified(stream: ServerHttp2Stream): void {
+  const reencode = (headers: OutgoingHttpHeaders | undefined) => {
+    const message = headers?.["grpc-message"];
+    if (headers === undefined || typeof message !== "string") return headers;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(message);
+    } catch {
+      return headers;
+    }
+    return { ...headers, "grpc-message": encodeGrpcMessage(decoded) };
+  };
+  const respond = stream.respond.bind(stream);
+  stream.respond = (headers, options) => respond(reencode(headers), options);
+  const sendTrailers = stream.sendTrailers.bind(stream);
+  stream.sendTrailers = (headers) => sendTrailers(reencode(headers) ?? headers);
+}
+
+/**
  * An HTTP/2 server whose sessions are tracked, so that closing can send each one a GOAWAY.
  * `streams` sees each stream first; the streams it declines become Connect's compat
  * request/response through a second server that never listens (node:http2 creates compat
@@ -140,33 +169,40 @@ function trackedHttp2(
   handler: NodeHandlerFn,
   streams: Http2StreamHandler | undefined,
   maxConcurrentStreams: number,
+  logger: Logger,
 ): {
   server: Http2Server;
   listener: Listener;
 } {
   const options = { settings: { maxConcurrentStreams } };
-  let server: Http2Server;
-  if (streams === undefined) {
-    server = createHttp2Server(options, handler);
-  } else {
-    server = createHttp2Server(options);
-    const compat = createHttp2Server(options, handler);
-    server.on(
-      "stream",
-      (
-        stream: ServerHttp2Stream,
-        headers: IncomingHttpHeaders,
-        flags: number,
-        rawHeaders: string[],
-      ) => {
-        if (!streams(stream, headers)) compat.emit("stream", stream, headers, flags, rawHeaders);
-      },
-    );
-  }
+  const server = createHttp2Server(options);
+  const compat = createHttp2Server(options, handler);
+  server.on(
+    "stream",
+    (
+      stream: ServerHttp2Stream,
+      headers: IncomingHttpHeaders,
+      flags: number,
+      rawHeaders: string[],
+    ) => {
+      if (streams?.(stream, headers)) return;
+      if (
+        headers["content-type"]?.startsWith("application/grpc+") ||
+        headers["content-type"] === "application/grpc"
+      ) {
+        encodeGrpcMessagesAsSpecified(stream);
+      }
+      compat.emit("stream", stream, headers, flags, rawHeaders);
+    },
+  );
   const sessions = new Set<ServerHttp2Session>();
   server.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
+    // A client that ends its connection with an error code (Connect's session manager sends
+    // GOAWAY CANCEL when it is closed with a call still open) errors the session; unheard,
+    // that error would end the process. The session closes either way.
+    session.on("error", (error) => logger.debug({ err: error }, "HTTP/2 session error"));
   });
   return {
     server,
@@ -191,7 +227,8 @@ function tcpAddress(server: Server | Http2Server): TcpAddress {
 }
 
 /**
- * Opens the sidecar's listeners in Triton's layout: HTTP/1.1 on `http_port` (REST under /v2,
+ * Opens the sidecar's listeners in Triton's layout, each TCP one on its own address (`http_address`
+ * and friends, which default to `host`): HTTP/1.1 on `http_port` (REST under /v2,
  * Connect for every other path), cleartext HTTP/2 on `grpc_port` (Node's h2c server cannot
  * fall back to HTTP/1.1, hence two ports), the metrics port when a handler is mounted, and the
  * Unix socket (HTTP/2) created owner-only, then given `uds.mode`, before this resolves. If any
@@ -200,7 +237,6 @@ function tcpAddress(server: Server | Http2Server): TcpAddress {
 export async function startListeners(options: ListenersOptions): Promise<Listeners> {
   const { server: config, rest, connect, metrics, http2Streams, logger } = options;
   const maxConcurrentStreams = options.maxConcurrentStreams ?? DEFAULT_MAX_CONCURRENT_STREAMS;
-  const { host } = config;
   const open: Listener[] = [];
   const addresses: {
     http?: TcpAddress;
@@ -227,21 +263,35 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
           connect(request, response);
         }
       });
-      await listen(server, `${host}:${port} (http_port)`, () => server.listen(port, host));
+      const host = config.http_address;
+      await listen(server, `${host}:${port} (http_address, http_port)`, () =>
+        server.listen(port, host),
+      );
       open.push(closeHttp1(server));
       addresses.http = tcpAddress(server);
     }
     if (config.grpc_port !== false) {
       const port = config.grpc_port;
-      const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
-      await listen(server, `${host}:${port} (grpc_port)`, () => server.listen(port, host));
+      const { server, listener } = trackedHttp2(
+        connect,
+        http2Streams,
+        maxConcurrentStreams,
+        logger,
+      );
+      const host = config.grpc_address;
+      await listen(server, `${host}:${port} (grpc_address, grpc_port)`, () =>
+        server.listen(port, host),
+      );
       open.push(listener);
       addresses.grpc = tcpAddress(server);
     }
     if (config.metrics_port !== false && metrics !== undefined) {
       const port = config.metrics_port;
       const server = createHttpServer(HTTP1_OPTIONS, metrics);
-      await listen(server, `${host}:${port} (metrics_port)`, () => server.listen(port, host));
+      const host = config.metrics_address;
+      await listen(server, `${host}:${port} (metrics_address, metrics_port)`, () =>
+        server.listen(port, host),
+      );
       open.push(closeHttp1(server));
       addresses.metrics = tcpAddress(server);
     }
@@ -250,7 +300,12 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
       if (await claimSocketPath(path)) {
         logger.warn({ uds: path }, "removed a stale Unix socket file nobody answered on");
       }
-      const { server, listener } = trackedHttp2(connect, http2Streams, maxConcurrentStreams);
+      const { server, listener } = trackedHttp2(
+        connect,
+        http2Streams,
+        maxConcurrentStreams,
+        logger,
+      );
       await listen(server, `Unix socket ${path} (uds.path)`, () =>
         bindOwnerOnly(() => server.listen(path)),
       );

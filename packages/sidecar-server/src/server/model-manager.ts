@@ -10,6 +10,9 @@ import {
 import type { Logger } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { BatcherStatistics } from "../batching/batcher-statistics.js";
+import type { InstanceBatchEvent } from "../executor/executor-pool.js";
+import type { GpuInventory } from "../executor/gpu-inventory.js";
+import type { ModelStateEntry } from "../metrics/model-state-gauge.js";
 import { loadModelVersion, type ServedVersion } from "./model-version.js";
 
 /** Where a model stands, in the words of Triton's repository index. */
@@ -43,6 +46,14 @@ export interface ModelManagerOptions {
   readonly logger: Logger;
   /** The metrics hooks of one model version's batcher (the metrics module provides them). */
   readonly batcherMetrics?: ((model: string, version: string) => BatcherMetrics) | undefined;
+  /** The per-instance batch hook of one model version (labels work with its device). */
+  readonly instanceMetrics?:
+    | ((model: string, version: string) => (event: InstanceBatchEvent) => void)
+    | undefined;
+  /** The node's GPUs, for instance groups of kind "gpu". */
+  readonly gpus: GpuInventory;
+  /** The process's `CUDA_VISIBLE_DEVICES`, named in placement messages. */
+  readonly cudaVisibleDevices: string | undefined;
 }
 
 /**
@@ -71,6 +82,11 @@ export interface ModelManager {
   /** Every model of the repository and every loaded one, by name. */
   index(): Promise<ModelIndexEntry[]>;
   /**
+   * The load state of every model loading, loaded or failed (not of repository models never
+   * asked for, nor unloaded ones), by name; synchronous, for a metrics scrape.
+   */
+  loadStates(): ModelStateEntry[];
+  /**
    * Loads or reloads a model (explicit model control only). `overrides` names the load
    * parameters a client sent (Triton's config and file overrides), which are refused: the
    * repository is the one source of a model's config.
@@ -97,7 +113,7 @@ interface ModelEntry {
 const DEFAULT_VERSIONS = new Set(["", "latest"]);
 
 export function createModelManager(options: ModelManagerOptions): ModelManager {
-  const { repository, mode, lifecycle, logger, batcherMetrics } = options;
+  const { repository, mode, lifecycle, logger, batcherMetrics, instanceMetrics } = options;
   const entries = new Map<string, ModelEntry>();
   const loading = new Set<string>();
   /** The tail of each model's load/unload chain. */
@@ -158,6 +174,9 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
           version,
           logger: logger.child({ model: model.name, version: version.version }),
           metrics: batcherMetrics?.(model.name, version.version),
+          onInstanceBatch: instanceMetrics?.(model.name, version.version),
+          gpus: options.gpus,
+          cudaVisibleDevices: options.cudaVisibleDevices,
         }),
       ),
     );
@@ -193,7 +212,7 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
           model: name,
           versions: versions.map((served) => served.version),
           backend: model.config.backend,
-          instances: model.config.instances,
+          instanceGroup: model.config.instance_group,
           loadMs: Math.round(performance.now() - startedAt),
         },
         previous?.versions.length ? "model reloaded" : "model loaded",
@@ -274,6 +293,13 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
         }
         if (loading.has(name)) return [{ name, version: "", state: "LOADING", reason: "" }];
         return [{ name, version: "", state: "UNAVAILABLE", reason: entry?.reason || "not loaded" }];
+      });
+    },
+    loadStates() {
+      const names = [...new Set([...entries.keys(), ...loading])].sort();
+      return names.map((model): ModelStateEntry => {
+        if ((entries.get(model)?.versions.length ?? 0) > 0) return { model, state: "loaded" };
+        return { model, state: loading.has(model) ? "loading" : "failed" };
       });
     },
     async load(name, overrides = []) {

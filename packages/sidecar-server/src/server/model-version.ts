@@ -1,4 +1,7 @@
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import type {
+  ModelConfig,
   ModelSignature,
   RepositoryModel,
   ModelVersion as RepositoryVersion,
@@ -13,7 +16,14 @@ import {
   type DynamicBatcher,
   type InferenceSubmission,
 } from "../batching/dynamic-batcher.js";
-import { createExecutorPool, type ExecutorPool } from "../executor/executor-pool.js";
+import {
+  createExecutorPool,
+  type ExecutorPool,
+  type InstanceBatchEvent,
+} from "../executor/executor-pool.js";
+import type { GpuInventory } from "../executor/gpu-inventory.js";
+import { placeInstances } from "../executor/instance-placement.js";
+import { inRequestSpan } from "../tracing/request-span.js";
 
 /** Triton's platform names, so Triton tooling reading ModelMetadata recognizes the backend. */
 const PLATFORMS = { onnx: "onnxruntime_onnx", mock: "mock" } as const;
@@ -23,9 +33,12 @@ export interface ServedVersion {
   readonly name: string;
   readonly version: string;
   readonly platform: string;
+  /** The repository config this version was loaded with. */
+  readonly config: ModelConfig;
   readonly signature: ModelSignature;
   /** Milliseconds since the epoch of the last successful inference; 0 before the first. */
   readonly lastInferenceMs: number;
+  /** `submission.trace` is the caller's trace context here; the version adds its request span. */
   infer(submission: InferenceSubmission): Promise<Tensor[]>;
   /**
    * The refusal `infer` would give any request now (draining, queue full), counted as a
@@ -50,6 +63,23 @@ export interface LoadModelVersionOptions {
   readonly version: RepositoryVersion;
   readonly logger: Logger;
   readonly metrics?: BatcherMetrics | undefined;
+  /** Where the GPUs of instance groups of kind "gpu" come from. */
+  readonly gpus: GpuInventory;
+  /** The process's `CUDA_VISIBLE_DEVICES`, for messages. */
+  readonly cudaVisibleDevices: string | undefined;
+  /** Told about every batch an instance ran (per-instance, per-GPU metrics). */
+  readonly onInstanceBatch?: ((event: InstanceBatchEvent) => void) | undefined;
+}
+
+/** The bytes of a version's files (the model and any external weights): its least GPU footprint. */
+async function filesBytes(directory: string): Promise<number> {
+  const entries = await readdir(directory, { withFileTypes: true, recursive: true });
+  const sizes = await Promise.all(
+    entries
+      .filter((entry) => entry.isFile())
+      .map(async (entry) => (await stat(join(entry.parentPath, entry.name))).size),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
 }
 
 /**
@@ -63,6 +93,7 @@ function backendParameters(model: RepositoryModel): Record<string, unknown> {
       ...config.parameters,
       execution_providers: config.execution_providers,
       allow_cpu_fallback: config.allow_cpu_fallback,
+      onnxruntime: config.onnxruntime,
     };
   }
   const declared = Object.entries(config.mock).filter(([, value]) => value !== undefined);
@@ -77,6 +108,15 @@ function backendParameters(model: RepositoryModel): Record<string, unknown> {
 export async function loadModelVersion(options: LoadModelVersionOptions): Promise<ServedVersion> {
   const { model, version, logger, metrics } = options;
   const { config } = model;
+  const devices = await placeInstances({
+    label: `model "${model.name}" version ${version.version}`,
+    groups: config.instance_group,
+    inventory: options.gpus,
+    modelBytes: () => filesBytes(version.path),
+    allowCpuFallback: config.backend === "onnx" && config.allow_cpu_fallback,
+    warn: (message) => logger.warn(message),
+    cudaVisibleDevices: options.cudaVisibleDevices,
+  });
   const pool: ExecutorPool = createExecutorPool({
     backend: config.backend,
     request: {
@@ -85,8 +125,10 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
       versionPath: version.path,
       parameters: backendParameters(model),
     },
-    instances: config.instances,
+    devices,
+    batching: config.max_batch_size > 0,
     logger,
+    ...(options.onInstanceBatch === undefined ? {} : { onInstanceBatch: options.onInstanceBatch }),
   });
   const signature = await pool.ready;
   let batcher: DynamicBatcher;
@@ -119,12 +161,18 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
     name: model.name,
     version: version.version,
     platform: PLATFORMS[config.backend],
+    config,
     signature,
     get lastInferenceMs() {
       return lastInferenceMs;
     },
     async infer(submission) {
-      const outputs = await batcher.submit(submission);
+      const outputs =
+        submission.trace === undefined
+          ? await batcher.submit(submission)
+          : await inRequestSpan(submission.trace, model.name, version.version, (trace) =>
+              batcher.submit({ ...submission, trace }),
+            );
       lastInferenceMs = Date.now();
       return outputs;
     },

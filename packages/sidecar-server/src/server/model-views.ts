@@ -63,8 +63,16 @@ export function statisticsMessage(
       success: durationMessage(statistics.success),
       fail: durationMessage(statistics.fail),
       queue: durationMessage(statistics.queue),
+      computeInput: durationMessage(statistics.computeInput),
       computeInfer: durationMessage(statistics.computeInfer),
+      computeOutput: durationMessage(statistics.computeOutput),
     },
+    batchStats: statistics.batches.map((batch) => ({
+      batchSize: BigInt(batch.batchSize),
+      computeInput: durationMessage(batch.computeInput),
+      computeInfer: durationMessage(batch.computeInfer),
+      computeOutput: durationMessage(batch.computeOutput),
+    })),
   };
 }
 
@@ -84,7 +92,15 @@ export function statisticsJson(entry: ModelVersionStatistics) {
       success: durationJson(statistics.success),
       fail: durationJson(statistics.fail),
       queue: durationJson(statistics.queue),
+      compute_input: durationJson(statistics.computeInput),
       compute_infer: durationJson(statistics.computeInfer),
+      compute_output: durationJson(statistics.computeOutput),
     },
+    batch_stats: statistics.batches.map((batch) => ({
+      batch_size: batch.batchSize,
+      compute_input: durationJson(batch.computeInput),
+      compute_infer: durationJson(batch.computeInfer),
+      compute_output: durationJson(batch.computeOutput),
+    })),
   };
 }

@@ -8,6 +8,7 @@ import {
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
+import type { Context } from "@opentelemetry/api";
 import type { InferenceSubmission } from "../batching/dynamic-batcher.js";
 import type { ServedVersion } from "./model-version.js";
 import { readScheduling } from "./request-parameters.js";
@@ -65,6 +66,7 @@ export function decodeRestInferRequest(
   body: Uint8Array,
   headerLength: number | undefined,
   signal: AbortSignal,
+  trace?: Context | undefined,
 ): RestInferRequest {
   let header: JsonObject;
   let inputData: readonly (Uint8Array | undefined)[] = [];
@@ -100,6 +102,7 @@ export function decodeRestInferRequest(
       ...(outputNames.length > 0 ? { outputs: outputNames } : {}),
       ...readScheduling((key) => parameters[key], undefined),
       signal,
+      ...(trace === undefined ? {} : { trace }),
     },
     binaryOutput: (name) => binaryByName.get(name) ?? binaryByDefault,
   };

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ErrorCode,
   isModelName,
@@ -6,11 +7,13 @@ import {
   LifecycleState,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
-import type { Logger } from "pino";
+import { traceParentOf } from "../tracing/trace-parent.js";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
 import { httpStatusOf, RETRY_AFTER_SECONDS } from "./error-status.js";
+import { configJson } from "./model-config-view.js";
 import type { ModelManager } from "./model-manager.js";
 import { metadataJson, statisticsJson } from "./model-views.js";
+import type { RequestLog, RequestLogContext } from "./request-log.js";
 import { readRequestBody } from "./rest-body.js";
 import { decodeRestInferRequest, encodeRestInferResponse } from "./rest-infer-codec.js";
 import { SERVER_EXTENSIONS, SERVER_NAME, SERVER_VERSION } from "./server-info.js";
@@ -21,7 +24,7 @@ export interface RestRouterOptions {
   /** Largest request body accepted, after decompression too. */
   readonly maxRequestBytes: number;
   readonly auth: BearerAuth | undefined;
-  readonly logger: Logger;
+  readonly requestLog: RequestLog;
 }
 
 /** Handles one request under `/v2`; the HTTP listener sends every other path to Connect. */
@@ -77,13 +80,22 @@ function headerLengthOf(request: IncomingMessage): number | undefined {
   return Number(value);
 }
 
+/** What a log line says of a REST request: its method and path, and the model it names. */
+function logContext(request: IncomingMessage): RequestLogContext {
+  const path = (request.url ?? "/").split("?", 1)[0] ?? "/";
+  const segments = path.split("/");
+  const model = segments[2] === "models" && segments[3] !== "stats" ? segments[3] : undefined;
+  const version = segments[4] === "versions" ? segments[5] : undefined;
+  return { protocol: "rest", method: `${request.method} ${path}`, model, version };
+}
+
 /**
  * The KServe v2 REST API (plus Triton's repository and statistics endpoints) on node:http,
  * with no framework: the routes are few and fixed, and every byte of the hot path (infer) is
  * visible here.
  */
 export function createRestRouter(options: RestRouterOptions): RestRouter {
-  const { manager, lifecycle, maxRequestBytes, auth, logger } = options;
+  const { manager, lifecycle, maxRequestBytes, auth, requestLog } = options;
 
   /**
    * Reads a small JSON body (repository calls); an empty body is `{}`. A body refused for its
@@ -126,7 +138,12 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     // A full queue refuses before the JSON tensors are decoded.
     const refused = served.admissionError();
     if (refused !== undefined) throw refused;
-    const decoded = decodeRestInferRequest(read.body, headerLengthOf(request), abort.signal);
+    const decoded = decodeRestInferRequest(
+      read.body,
+      headerLengthOf(request),
+      abort.signal,
+      traceParentOf((header) => request.headers[header]),
+    );
     const outputs = await served.infer(decoded.submission);
     const encoded = encodeRestInferResponse(served, decoded, outputs);
     return {
@@ -164,6 +181,11 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
         return {
           method: "GET",
           handle: async () => ready(manager.isReady(name, version), `model "${name}"`),
+        };
+      case "config":
+        return {
+          method: "GET",
+          handle: async () => ({ status: 200, json: configJson(manager.find(name, version)) }),
         };
       case "infer":
         return { method: "POST", handle: (req, res) => infer(req, res, name, version) };
@@ -292,9 +314,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
   function sendError(response: ServerResponse, reason: unknown, request: IncomingMessage): void {
     const error = SidecarError.from(reason);
     const { status, retryAfter } = httpStatusOf(error);
-    if (status >= 500 && status !== 503) {
-      logger.error({ err: error, method: request.method, url: request.url }, "REST request failed");
-    }
+    requestLog.failed(logContext(request), error);
     if (retryAfter) response.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
     send(response, { status, json: { error: error.message } });
   }
@@ -313,7 +333,9 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     const found = route(segments);
     if (found === undefined) {
       request.resume();
-      send(response, { status: 404, json: { error: `no endpoint ${request.method} ${path}` } });
+      const message = `no endpoint ${request.method} ${path}`;
+      requestLog.failed(logContext(request), new SidecarError(ErrorCode.NotFound, message));
+      send(response, { status: 404, json: { error: message } });
       return;
     }
     if (request.method !== found.method) {
@@ -328,6 +350,10 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     if (auth !== undefined && found.open !== true && !auth.accepts(request.headers.authorization)) {
       request.resume();
       response.setHeader("WWW-Authenticate", 'Bearer realm="gpu-sidecar"');
+      requestLog.failed(
+        logContext(request),
+        new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated),
+      );
       send(response, { status: 401, json: { error: UNAUTHENTICATED_MESSAGE } });
       return;
     }
@@ -335,6 +361,12 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
   }
 
   return (request, response) => {
+    if (requestLog.accessEnabled) {
+      const startedAt = performance.now();
+      response.once("finish", () =>
+        requestLog.access(logContext(request), response.statusCode, performance.now() - startedAt),
+      );
+    }
     handle(request, response).catch((error: unknown) => {
       // The body of a request refused before it was read must not be parsed as the next one.
       request.resume();

@@ -14,12 +14,17 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import { type Logger, pino } from "pino";
 import type { BatcherMetrics } from "../batching/batcher-metrics.js";
+import type { InstanceBatchEvent } from "../executor/executor-pool.js";
+import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
+import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth } from "./bearer-auth.js";
-import { createGrpcModelInfer } from "./grpc-model-infer.js";
+import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
+import { createRequestLog } from "./request-log.js";
 import { createRestRouter } from "./rest-router.js";
+import { answerUnknownMethod } from "./unknown-method.js";
 
 /**
  * Where the metrics module plugs in: hooks for every model version's batcher and the handler
@@ -27,6 +32,13 @@ import { createRestRouter } from "./rest-router.js";
  */
 export interface SidecarMetrics {
   readonly batcherMetrics?: (model: string, version: string) => BatcherMetrics;
+  /** Given the source of every model's load state once the models are known. */
+  observeModels?(source: ModelStateSource): void;
+  /** The hook told about each batch an instance of `model` `version` ran, with its device. */
+  readonly instanceMetrics?: (
+    model: string,
+    version: string,
+  ) => (event: InstanceBatchEvent) => void;
   /** Serves `server.metrics_port` (Prometheus text format). */
   readonly handler?: RequestListener;
   /** Called once the listeners are closed, to stop pollers and flush exporters. */
@@ -37,6 +49,18 @@ export interface SidecarOptions {
   /** By default a pino logger at the config's `log.level`. */
   readonly logger?: Logger;
   readonly metrics?: SidecarMetrics;
+  /**
+   * The node's GPUs; by default `nvidia-smi` at `metrics.nvidia_smi_path`, filtered by the
+   * process's `CUDA_VISIBLE_DEVICES`.
+   */
+  readonly gpus?: GpuInventory;
+  /** By default `process.env.CUDA_VISIBLE_DEVICES`. */
+  readonly cudaVisibleDevices?: string | undefined;
+  /**
+   * Whether plain gRPC ModelInfer and ModelStreamInfer take the hot path (default true). Off,
+   * Connect answers them too: the parity tests run every protocol behaviour both ways.
+   */
+  readonly hotPath?: boolean;
 }
 
 /** A running sidecar. */
@@ -73,6 +97,8 @@ export async function startSidecar(
 ): Promise<Sidecar> {
   const logger = options.logger ?? pino({ name: "gpu-sidecar", level: config.log.level });
   const { metrics } = options;
+  const cudaVisibleDevices =
+    "cudaVisibleDevices" in options ? options.cudaVisibleDevices : process.env.CUDA_VISIBLE_DEVICES;
   const repository = await loadModelRepository(config.model_repository);
   const lifecycle = createLifecycle({ models: [] });
   const models = createModelManager({
@@ -81,16 +107,27 @@ export async function startSidecar(
     lifecycle,
     logger,
     batcherMetrics: metrics?.batcherMetrics,
+    instanceMetrics: metrics?.instanceMetrics,
+    gpus:
+      options.gpus ??
+      createGpuInventory({ nvidiaSmiPath: config.metrics.nvidia_smi_path, cudaVisibleDevices }),
+    cudaVisibleDevices,
   });
+  metrics?.observeModels?.(() => models.loadStates());
   const { limits, auth: authConfig } = config.server;
+  const requestLog = createRequestLog(logger.child({ component: "requests" }));
   const auth =
     authConfig.bearer_token === undefined ? undefined : createBearerAuth(authConfig.bearer_token);
   const connect = connectNodeAdapter({
     routes(router) {
-      router.service(GRPCInferenceService, createInferenceService({ manager: models, lifecycle }));
+      router.service(
+        GRPCInferenceService,
+        createInferenceService({ manager: models, lifecycle, requestLog }),
+      );
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
+    fallback: answerUnknownMethod,
     interceptors: auth === undefined ? [] : [auth.interceptor],
   });
   const listeners = await startListeners({
@@ -100,18 +137,20 @@ export async function startSidecar(
       lifecycle,
       maxRequestBytes: limits.max_request_bytes,
       auth,
-      logger,
+      requestLog,
     }),
     connect,
-    // The plain-gRPC ModelInfer path answers what Connect would, minus the bearer check:
-    // with auth configured every call goes through Connect's interceptor.
+    // Inference traffic (plain gRPC ModelInfer and ModelStreamInfer) takes the hot path;
+    // it answers what Connect would, the bearer check included.
     http2Streams:
-      auth === undefined
-        ? createGrpcModelInfer({
+      options.hotPath === false
+        ? undefined
+        : createGrpcHotPath({
             infer: createModelInfer(models),
             readMaxBytes: limits.max_request_bytes,
-          })
-        : undefined,
+            auth,
+            requestLog,
+          }),
     metrics: metrics?.handler,
     logger,
   });
@@ -123,6 +162,12 @@ export async function startSidecar(
       metrics: addresses.metrics?.port,
       uds: addresses.uds,
       host: config.server.host,
+      // Each listener's own address (`http_address` and friends), where it differs or not.
+      hosts: {
+        http: addresses.http?.host,
+        grpc: addresses.grpc?.host,
+        metrics: addresses.metrics?.host,
+      },
     },
     "listening",
   );
