@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 import { describe, expect, it } from "vitest";
 import { toSidecarError } from "../src/client/to-sidecar-error.js";
+import { UNANSWERED_STREAM } from "../src/client/unanswered-stream.js";
 
 describe("toSidecarError", () => {
   it.each([
@@ -53,6 +54,32 @@ describe("toSidecarError", () => {
       expect(toSidecarError(error, "x", false).code).toBe(ErrorCode.Unavailable);
     },
   );
+
+  it.each([
+    ["NGHTTP2_REFUSED_STREAM", ErrorCode.Unavailable],
+    ["NGHTTP2_INTERNAL_ERROR", ErrorCode.Unavailable],
+    ["NGHTTP2_PROTOCOL_ERROR", ErrorCode.Unavailable],
+    ["NGHTTP2_ENHANCE_YOUR_CALM", ErrorCode.ResourceExhausted],
+    ["NGHTTP2_INADEQUATE_SECURITY", ErrorCode.FailedPrecondition],
+  ])(
+    "reads a stream reset with %s before any answer as %s, whatever Connect made of it",
+    (name, expected) => {
+      const reset = Object.assign(new Error(`Stream closed with error code ${name}`), {
+        code: "ERR_HTTP2_STREAM_ERROR",
+      });
+      for (const code of [Code.Unknown, Code.Internal]) {
+        const error = new ConnectError(reset.message, code, undefined, undefined, reset);
+        expect(toSidecarError(error, "x", false).code).toBe(expected);
+      }
+    },
+  );
+
+  it("reads a stream closed unanswered (NO_ERROR) as UNAVAILABLE", () => {
+    const unanswered = Object.assign(new Error("closed"), { code: UNANSWERED_STREAM });
+    expect(toSidecarError(ConnectError.from(unanswered), "x", false).code).toBe(
+      ErrorCode.Unavailable,
+    );
+  });
 
   it("returns a SidecarError as it is and wraps anything else", () => {
     const sidecar = new SidecarError(ErrorCode.NotFound, "gone");

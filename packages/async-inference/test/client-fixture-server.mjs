@@ -2,7 +2,11 @@
 // start it again on the same socket. Serves gRPC and Connect on h2c: a Unix socket path or a
 // TCP port (0 picks one) as argv[2]. Model "echo" answers every input back as y<i> after
 // argv[3] milliseconds (default 0). Prints "listening <port|path>" when ready and "infer"
-// each time a ModelInfer arrives, so a test knows which calls are in flight.
+// each time a ModelInfer arrives, so a test knows which calls are in flight. argv[4], when
+// given, ends every inference stream without an answer, as a draining or restarting server
+// does: "refused-stream" (RST_STREAM REFUSED_STREAM), "no-error-reset" (RST_STREAM NO_ERROR)
+// or "goaway-not-covered" (a GOAWAY whose last stream id is below the stream's); it prints
+// "refused" for each.
 import { rmSync } from "node:fs";
 import * as http2 from "node:http2";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -16,6 +20,7 @@ import {
 
 const where = process.argv[2] ?? "0";
 const delayMs = Number(process.argv[3] ?? "0");
+const refusal = process.argv[4];
 const lifecycle = createLifecycle({ models: ["echo"] });
 lifecycle.setModelReady("echo", true);
 lifecycle.transition(LifecycleState.Serving);
@@ -64,7 +69,28 @@ const handler = connectNodeAdapter({
   },
 });
 
-const server = http2.createServer(handler);
+const INFERENCE = /^\/inference\.GRPCInferenceService\/Model(Stream)?Infer$/;
+const wentAway = new WeakSet();
+
+function refuse(stream) {
+  process.stdout.write("refused\n");
+  const { session } = stream;
+  if (refusal === "no-error-reset") {
+    stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  } else if (refusal === "goaway-not-covered" && !wentAway.has(session) && stream.id > 1) {
+    // Once per connection (a later GOAWAY may not raise the last stream id); a connection's
+    // first stream has no id below it and is refused outright.
+    wentAway.add(session);
+    session.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id - 2);
+  } else {
+    stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+  }
+}
+
+const server = http2.createServer((request, response) => {
+  if (refusal !== undefined && INFERENCE.test(request.url)) refuse(request.stream);
+  else handler(request, response);
+});
 const onListening = () => {
   const address = server.address();
   process.stdout.write(

@@ -12,6 +12,7 @@ import {
   type ModelStreamInferCall,
 } from "./grpc-model-stream-infer-call.js";
 import { traceContextInterceptor } from "./trace-context-interceptor.js";
+import { failWhenUnanswered } from "./unanswered-stream.js";
 
 /** The wire protocol: gRPC (what Triton speaks) or Connect, both over HTTP/2. */
 export type ClientProtocol = "grpc" | "connect";
@@ -58,6 +59,17 @@ function connectWithin(timeoutMs: number, options: net.NetConnectOpts): net.Sock
   return socket;
 }
 
+/** Connect's session manager, with every stream failing when it closes unanswered. */
+class EndpointSessionManager extends Http2SessionManager {
+  override async request(
+    ...args: Parameters<Http2SessionManager["request"]>
+  ): ReturnType<Http2SessionManager["request"]> {
+    const stream = await super.request(...args);
+    failWhenUnanswered(stream);
+    return stream;
+  }
+}
+
 /**
  * One HTTP/2 connection per endpoint, shared by its health watch, unary calls and streams.
  * The socket comes from `createConnection`, the hook `http2.connect` offers: for a Unix
@@ -86,7 +98,7 @@ export function createEndpointTransport(
       port: Number(url.port || 80),
     };
   }
-  const sessionManager = new Http2SessionManager(
+  const sessionManager = new EndpointSessionManager(
     baseUrl,
     { pingIntervalMs, pingTimeoutMs },
     { createConnection: () => connectWithin(connectTimeoutMs, connectOptions) },

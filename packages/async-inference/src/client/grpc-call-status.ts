@@ -26,7 +26,11 @@ export function grpcRequestHeaders(extra?: OutgoingHttpHeaders): OutgoingHttpHea
   return headers;
 }
 
-/** Connect's mapping of an HTTP/2 reset (connect-node's `connectErrorFromH2ResetCode`). */
+/**
+ * The error of a stream reset before its answer. Unlike connect-node's mapping, every reset
+ * that says no more than "no answer" is UNAVAILABLE: inference is a pure function of its
+ * inputs, so a call that got no answer is safe to send again elsewhere.
+ */
 export function resetError(rstCode: number): ConnectError | undefined {
   const c = constants;
   let code: Code;
@@ -38,8 +42,6 @@ export function resetError(rstCode: number): ConnectError | undefined {
     case c.NGHTTP2_FRAME_SIZE_ERROR:
     case c.NGHTTP2_COMPRESSION_ERROR:
     case c.NGHTTP2_CONNECT_ERROR:
-      code = Code.Internal;
-      break;
     case c.NGHTTP2_REFUSED_STREAM:
       code = Code.Unavailable;
       break;
@@ -81,7 +83,12 @@ export function callStatusError(
   headers: ReceivedHeaders,
   trailers: ReceivedHeaders | undefined,
 ): ConnectError | undefined {
-  const status = Number(headers[":status"] ?? 0);
+  if (headers[":status"] === undefined) {
+    // No answer at all (a reset with NO_ERROR, as a server whose drain ran out sends): safe to
+    // send again, as every call that got no answer.
+    return new ConnectError("the stream closed before the server answered", Code.Unavailable);
+  }
+  const status = Number(headers[":status"]);
   const grpcStatus = trailers?.["grpc-status"] ?? headers["grpc-status"];
   const grpcMessage = trailers?.["grpc-message"] ?? headers["grpc-message"];
   if (status !== 200 && grpcStatus === undefined) {

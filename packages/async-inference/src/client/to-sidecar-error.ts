@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode, errorCodeOfGrpc, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { UNANSWERED_STREAM } from "./unanswered-stream.js";
 
 /**
  * Node and HTTP/2 errors that mean the connection itself failed: nothing to connect to
@@ -25,14 +26,37 @@ const CONNECTION_FAILURES = new Set([
   "ERR_HTTP2_PING_CANCEL",
 ]);
 
-function isConnectionFailure(reason: unknown): boolean {
+/**
+ * HTTP/2 reset codes that say more than "no answer" (RFC 9113 §7, gRPC's mapping). Any other
+ * reset of a stream the server did not answer (REFUSED_STREAM, a stream above a GOAWAY's last
+ * stream id, INTERNAL_ERROR, ...) is UNAVAILABLE: inference is a pure function of its inputs,
+ * so a call that got no answer is safe to send again.
+ */
+const RESET_CODES: Readonly<Record<string, ErrorCode>> = {
+  NGHTTP2_ENHANCE_YOUR_CALM: ErrorCode.ResourceExhausted,
+  NGHTTP2_INADEQUATE_SECURITY: ErrorCode.FailedPrecondition,
+  NGHTTP2_HTTP_1_1_REQUIRED: ErrorCode.FailedPrecondition,
+};
+
+/**
+ * The code of a call that failed in transport, before any answer: a broken or refused
+ * connection, a reset stream (Node's ERR_HTTP2_STREAM_ERROR, whose message names the reset
+ * code: "Stream closed with error code NGHTTP2_REFUSED_STREAM"), a stream closed unanswered.
+ * Undefined when nothing in the cause chain says so.
+ */
+function transportFailure(reason: unknown): ErrorCode | undefined {
   const seen = new Set<unknown>();
   for (let error = reason; error instanceof Error && !seen.has(error); error = error.cause) {
     seen.add(error);
     const code = (error as { code?: unknown }).code;
-    if (typeof code === "string" && CONNECTION_FAILURES.has(code)) return true;
+    if (typeof code !== "string") continue;
+    if (CONNECTION_FAILURES.has(code) || code === UNANSWERED_STREAM) return ErrorCode.Unavailable;
+    if (code === "ERR_HTTP2_STREAM_ERROR") {
+      const name = /NGHTTP2_[A-Z0-9_]+/.exec(error.message)?.[0] ?? "";
+      return RESET_CODES[name] ?? ErrorCode.Unavailable;
+    }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -53,10 +77,10 @@ export function toSidecarError(
   let code: ErrorCode;
   if (callerAborted) {
     code = ErrorCode.Cancelled;
-  } else if (error.code === Code.Canceled || isConnectionFailure(error)) {
+  } else if (error.code === Code.Canceled) {
     code = ErrorCode.Unavailable;
   } else {
-    code = errorCodeOfGrpc(error.code);
+    code = transportFailure(error) ?? errorCodeOfGrpc(error.code);
   }
   return new SidecarError(code, `${what}: [${Code[error.code]}] ${error.rawMessage}`, {
     cause: reason,
