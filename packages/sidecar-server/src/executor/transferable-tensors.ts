@@ -26,7 +26,9 @@ export function transferableTensors(tensors: readonly Tensor[]): TransferableTen
       transferList.push(data.buffer);
       return tensor;
     }
-    const copy = data.slice();
+    // Uint8Array.prototype.slice, not `data.slice()`: a Node Buffer's own `slice` is a view
+    // of the same memory, and transferring its buffer would detach the request it came from.
+    const copy = Uint8Array.prototype.slice.call(data);
     transferList.push(copy.buffer);
     return { ...tensor, data: copy };
   });
