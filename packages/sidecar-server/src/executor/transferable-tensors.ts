@@ -26,9 +26,9 @@ export function transferableTensors(tensors: readonly Tensor[]): TransferableTen
       transferList.push(data.buffer);
       return tensor;
     }
-    // Uint8Array.prototype.slice, not `data.slice()`: a Node Buffer's own `slice` is a view
-    // of the same memory, and transferring its buffer would detach the request it came from.
-    const copy = Uint8Array.prototype.slice.call(data);
+    // A plain copy, never `data.slice()`: a Node Buffer's `slice` is a view of the same
+    // memory, and transferring its buffer would detach the request it came from.
+    const copy = new Uint8Array(data);
     transferList.push(copy.buffer);
     return { ...tensor, data: copy };
   });
