@@ -219,6 +219,18 @@ describe("executor pool", () => {
     await expect(pool.run([features(1)], ["fraud_score"])).resolves.toHaveLength(1);
   });
 
+  it("fails a batch its worker cannot deserialize (a detached buffer) and stays usable", async () => {
+    const pool = open({ backend: "mock", request: mockRequest(), devices: onCpu(1) });
+    await pool.ready;
+    const input = features(1);
+    const buffer = input.data.buffer as ArrayBuffer;
+    structuredClone(buffer, { transfer: [buffer] });
+    await expect(pool.run([input], ["fraud_score"])).rejects.toMatchObject({
+      name: "SidecarError",
+    });
+    await expect(pool.run([features(1)], ["fraud_score"])).resolves.toHaveLength(1);
+  });
+
   it("rejects the batch of a crashed instance with INTERNAL and restarts the instance", async () => {
     const { errors, logger } = capturingLogger();
     const pool = open({

@@ -24,6 +24,16 @@ describe("transferableTensors", () => {
     expect(transferList).not.toContain(backing.buffer);
   });
 
+  it("copies a Node Buffer view, whose own slice would share (and then detach) the request's memory", () => {
+    const backing = new ArrayBuffer(8);
+    const view = Buffer.from(backing, 2, 3);
+    view.set([4, 5, 6]);
+    const { tensors, transferList } = transferableTensors([tensor("a", view)]);
+    expect(tensors[0]?.data).toEqual(new Uint8Array([4, 5, 6]));
+    expect(tensors[0]?.data.buffer.byteLength).toBe(3);
+    expect(transferList).not.toContain(backing);
+  });
+
   it("copies the second of two tensors over the same buffer, since a buffer moves only once", () => {
     const shared = new Uint8Array([7, 8]);
     const { tensors, transferList } = transferableTensors([

@@ -16,15 +16,19 @@ export function rowsOf(tensor: Tensor): number {
 /**
  * Concatenates tensors of one name and datatype along dim 0, as a batch is formed from
  * requests: their non-batch dimensions must agree. Data is byte-concatenated (BYTES framing
- * included) into one allocation; a single part is returned as is. The parts' data is not
- * re-validated: that happened when each request arrived.
+ * included) into one allocation; a single part is returned as is. The parts' values are not
+ * re-validated (that happened when each request arrived), but a fixed-size part's byte length
+ * is: a view whose buffer was detached or reused since reads short, and must not run.
  */
 export function concatTensors(parts: readonly Tensor[]): Tensor {
   const [first] = parts;
   if (first === undefined)
     throw invalidArgument(undefined, "no tensors to concatenate, expected at least one");
   rowsOf(first);
-  if (parts.length === 1) return first;
+  if (parts.length === 1) {
+    checkByteLength(first, 0);
+    return first;
+  }
   const { name, datatype } = first;
   const rowShape = first.shape.slice(1);
   let rows = 0;
@@ -46,6 +50,7 @@ export function concatTensors(parts: readonly Tensor[]): Tensor {
         `part ${index} has shape ${formatShape(part.shape)}, expected ${formatShape([partRows, ...rowShape])} (non-batch dimensions must agree)`,
       );
     }
+    checkByteLength(part, index);
     rows += partRows;
     length += part.data.length;
   });
@@ -56,6 +61,16 @@ export function concatTensors(parts: readonly Tensor[]): Tensor {
     offset += part.data.length;
   }
   return { name, datatype, shape: [rows, ...rowShape], data };
+}
+
+function checkByteLength(part: Tensor, index: number): void {
+  const expected = byteSize(part.datatype, part.shape, part.name);
+  if (expected !== undefined && part.data.length !== expected) {
+    throw invalidArgument(
+      part.name,
+      `part ${index} has ${part.data.length} bytes of data, expected ${expected} for shape ${formatShape(part.shape)} of ${part.datatype}`,
+    );
+  }
 }
 
 /**

@@ -61,10 +61,10 @@ function wrongOutputs(problem: string): SidecarError {
 }
 
 /**
- * Requests were validated before they were queued, so a codec error while assembling or
+ * Requests were validated before they were queued, so an error while forming, assembling or
  * splitting a batch is the sidecar's (or the executor's) fault, not the client's: INTERNAL.
  */
-function asInternal(error: unknown, context: string): SidecarError {
+export function asInternal(error: unknown, context: string): SidecarError {
   const cause = SidecarError.from(error);
   if (cause.code === ErrorCode.Internal) return cause;
   return new SidecarError(ErrorCode.Internal, `${context}: ${cause.message}`, { cause });

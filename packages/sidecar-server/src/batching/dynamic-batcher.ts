@@ -13,6 +13,7 @@ import {
   startQueueSpan,
 } from "../tracing/batch-spans.js";
 import {
+  asInternal,
   assembleInputs,
   type BatchSlice,
   batchOutputNames,
@@ -120,6 +121,17 @@ interface RunningBatch {
   readonly queueTimeMs: number;
   /** While tracing and a member is traced. */
   readonly spans: BatchSpans | undefined;
+}
+
+/** A batch taken from the queue, ready for the executor. */
+interface FormedBatch {
+  readonly slices: readonly BatchSlice[];
+  readonly inputs: Tensor[];
+  readonly outputNames: string[];
+  /** Enqueue time of the longest-waiting member. */
+  readonly oldest: number;
+  /** The members' trace contexts, while tracing and a member is traced. */
+  readonly traced: Context[] | undefined;
 }
 
 /**
@@ -391,35 +403,23 @@ class Batcher implements DynamicBatcher, RequestOwner {
     this.#cancelWake = this.#clock.setTimer(this.#onWake, Math.max(0, Math.ceil(at - now)));
   }
 
+  /**
+   * Forms the batch and hands it to the executor. Whatever goes wrong before the executor has
+   * it (a chunk that cannot be taken, inputs that do not join) fails this batch's members with
+   * INTERNAL and nothing else: they leave the queue, so the pump goes on to the next batch
+   * instead of meeting the same error forever.
+   */
   #dispatch(batch: ReadyBatch, now: number): void {
-    let oldest = now;
-    let traced: Context[] | undefined;
-    const slices = batch.members.map((request): BatchSlice => {
-      const chunkIndex = request.takeChunk(now);
-      const chunk = request.chunks[chunkIndex] as RequestChunk;
-      if (request.state === "scheduled") this.#queue.remove(request);
-      oldest = Math.min(oldest, request.enqueuedAt);
-      if (request.trace !== undefined) {
-        // The queue span covers the wait for the first batch, like the queue-time metric.
-        if (request.queueSpan !== undefined) {
-          endSpan(request.queueSpan);
-          request.queueSpan = undefined;
-        }
-        traced ??= [];
-        traced.push(request.trace);
-      }
-      return { request, chunk, chunkIndex };
-    });
-    this.#metrics?.onQueueDepth?.(this.#queue.size);
-    let inputs: Tensor[];
-    let outputNames: string[];
+    let formed: FormedBatch;
     try {
-      inputs = assembleInputs(slices, this.#settings);
-      outputNames = batchOutputNames(slices, this.#signatureOutputs);
+      formed = this.#form(batch, now);
     } catch (error) {
-      this.#rejectAll(slices, SidecarError.from(error));
+      const failure = asInternal(error, "could not form the batch");
+      for (const request of batch.members) request.reject(failure);
+      this.#metrics?.onQueueDepth?.(this.#queue.size);
       return;
     }
+    const { slices, inputs, outputNames, oldest, traced } = formed;
     for (const slice of slices) slice.request.markExecuting();
     const running: RunningBatch = {
       slices,
@@ -442,6 +442,32 @@ class Batcher implements DynamicBatcher, RequestOwner {
       (outputs) => this.#succeed(running, outputs),
       (error: unknown) => this.#fail(running, SidecarError.from(error)),
     );
+  }
+
+  /** Takes each member's next chunk (out of the queue once it is the last) and joins the inputs. */
+  #form(batch: ReadyBatch, now: number): FormedBatch {
+    let oldest = now;
+    let traced: Context[] | undefined;
+    const slices = batch.members.map((request): BatchSlice => {
+      const chunkIndex = request.takeChunk(now);
+      const chunk = request.chunks[chunkIndex] as RequestChunk;
+      if (request.state === "scheduled") this.#queue.remove(request);
+      oldest = Math.min(oldest, request.enqueuedAt);
+      if (request.trace !== undefined) {
+        // The queue span covers the wait for the first batch, like the queue-time metric.
+        if (request.queueSpan !== undefined) {
+          endSpan(request.queueSpan);
+          request.queueSpan = undefined;
+        }
+        traced ??= [];
+        traced.push(request.trace);
+      }
+      return { request, chunk, chunkIndex };
+    });
+    this.#metrics?.onQueueDepth?.(this.#queue.size);
+    const inputs = assembleInputs(slices, this.#settings);
+    const outputNames = batchOutputNames(slices, this.#signatureOutputs);
+    return { slices, inputs, outputNames, oldest, traced };
   }
 
   #succeed(batch: RunningBatch, outputs: Tensor[]): void {

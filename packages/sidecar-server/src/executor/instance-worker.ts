@@ -59,6 +59,9 @@ async function main(): Promise<void> {
       post({ type: "run-failed", error: toWire(error) });
     }
   });
+  // A run whose inputs cannot be deserialized (say, a detached buffer) never reaches "message":
+  // answer it, or the instance stays busy and its model hangs.
+  port.on("messageerror", (error) => post({ type: "run-failed", error: toWire(error) }));
   post({ type: "ready", signature: model.signature });
 }
 

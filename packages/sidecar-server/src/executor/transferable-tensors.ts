@@ -26,7 +26,9 @@ export function transferableTensors(tensors: readonly Tensor[]): TransferableTen
       transferList.push(data.buffer);
       return tensor;
     }
-    const copy = data.slice();
+    // A plain copy, never `data.slice()`: a Node Buffer's `slice` is a view of the same
+    // memory, and transferring its buffer would detach the request it came from.
+    const copy = new Uint8Array(data);
     transferList.push(copy.buffer);
     return { ...tensor, data: copy };
   });
