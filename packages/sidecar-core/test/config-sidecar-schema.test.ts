@@ -42,7 +42,11 @@ describe("sidecar config defaults", () => {
         grpc_port: 8001,
         metrics_port: 8002,
         uds: { path: false, mode: 0o600 },
-        limits: { max_request_bytes: 64 * 1024 * 1024, drain_timeout_ms: 30_000 },
+        limits: {
+          max_request_bytes: 64 * 1024 * 1024,
+          drain_timeout_ms: 30_000,
+          drain_grace_ms: 1_000,
+        },
         auth: {},
       },
       model_repository: "/srv/models",

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -11,7 +11,7 @@ import { bytesOf, http, SLOW_REPO, tempDir } from "./server-harness.js";
 afterEach(() => stopAllSidecars(1_000));
 
 describe("gpu-sidecar shutdown", () => {
-  it("on SIGTERM answers every accepted request, refuses new ones, removes its socket and exits 0", async () => {
+  it("on SIGTERM answers every accepted request, refuses new connections and calls, removes its socket and exits 0", async () => {
     const uds = join(tempDir(), "drain.sock");
     const sidecar = spawnSidecar({ modelRepository: SLOW_REPO, uds });
     const port = portOfUrl((await sidecar.serving).httpUrl);
@@ -33,19 +33,23 @@ describe("gpu-sidecar shutdown", () => {
     const stopped = sidecar.stop();
     await sidecar.waitForLog("draining");
 
+    // Draining, it takes no new connection: clients go elsewhere at once.
     const refused = await http(port, "/v2/models/slow/infer", {
       body: JSON.stringify({
         inputs: [{ name: "x", shape: [1, 4], datatype: "FP32", data: [1, 2, 3, 4] }],
       }),
-    });
-    expect(refused.status).toBe(503);
-    expect(refused.headers["retry-after"]).toBe("1");
-    expect((await http(port, "/v2/health/ready")).status).toBe(400);
+    }).then(
+      (answer) => answer.status,
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect(["ECONNREFUSED", "ECONNRESET"]).toContain(refused);
+    // The accepted connection heard GOAWAY: the next call needs a new one, which finds no socket.
     const refusedRpc = await client.modelInfer(request).then(
       () => undefined,
       (error: unknown) => ConnectError.from(error),
     );
-    expect(refusedRpc?.code).toBe(Code.Unavailable);
+    // (Plain Connect calls that INTERNAL; the project's client, UNAVAILABLE and fails over.)
+    expect(refusedRpc?.message).toContain("ENOENT");
 
     const answers = await Promise.allSettled(accepted);
     expect(answers.filter((answer) => answer.status === "rejected")).toEqual([]);

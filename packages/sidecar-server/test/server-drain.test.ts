@@ -1,3 +1,4 @@
+import { connect as connectHttp2, constants as http2 } from "node:http2";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService, LifecycleState } from "@gpu-sidecar/sidecar-core";
@@ -61,6 +62,71 @@ describe("sidecar drain and limits", () => {
       };
       expect(await codeOf(client.modelInfer(small))).toBe("ok");
     } finally {
+      await sidecar.close();
+    }
+  });
+
+  it("says GOAWAY first, answers what it accepted, and serves accepted streams during drain_grace_ms", async () => {
+    const sidecar = await start({
+      repository: FIXTURE_REPO,
+      drainGraceMs: 400,
+      drainTimeoutMs: 5_000,
+    });
+    const baseUrl = `http://127.0.0.1:${portOf(sidecar.addresses.grpc)}`;
+    const session = connectHttp2(baseUrl);
+    try {
+      const goaway = new Promise<number>((resolve) => session.once("goaway", resolve));
+      if (session.connecting) await new Promise((resolve) => session.once("connect", resolve));
+      const client = createClient(GRPCInferenceService, createGrpcTransport({ baseUrl }));
+      // A ModelStreamInfer stream open before the drain, fed one request at a time.
+      const queue: (typeof twin)[] = [];
+      let wake: () => void = () => {};
+      let ended = false;
+      const twin = {
+        modelName: "twin",
+        id: "",
+        inputs: [{ name: "x", datatype: "FP32", shape: [1n, 4n] }],
+        rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
+      };
+      const requests = (async function* () {
+        for (;;) {
+          const next = queue.shift();
+          if (next !== undefined) yield next;
+          else if (ended) return;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      })();
+      const send = (id: string) => {
+        queue.push({ ...twin, id });
+        wake();
+      };
+      const responses = client.modelStreamInfer(requests)[Symbol.asyncIterator]();
+      send("before");
+      const first = await responses.next();
+      expect(first.value).toMatchObject({ errorMessage: "", inferResponse: { id: "before" } });
+      // A slow call accepted before the drain (one 300 ms batch).
+      const slow = codeOf(client.modelInfer(request));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      let slowDone = false;
+      void slow.then(() => {
+        slowDone = true;
+      });
+      const drained = sidecar.drain();
+      // GOAWAY (NO_ERROR) reaches every connection first, before accepted work is answered.
+      expect(await goaway).toBe(http2.NGHTTP2_NO_ERROR);
+      expect(slowDone).toBe(false);
+      // Within the grace, a stream accepted before the GOAWAY is still served.
+      send("during");
+      const second = await responses.next();
+      expect(second.value).toMatchObject({ errorMessage: "", inferResponse: { id: "during" } });
+      ended = true;
+      wake();
+      expect(await slow).toBe("ok");
+      await drained;
+      expect(sidecar.lifecycle.state).toBe(LifecycleState.Stopped);
+    } finally {
+      session.destroy();
       await sidecar.close();
     }
   });

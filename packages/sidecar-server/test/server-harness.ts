@@ -36,6 +36,7 @@ export interface StartOptions {
   readonly maxRequestBytes?: number;
   readonly bearerToken?: string;
   readonly drainTimeoutMs?: number;
+  readonly drainGraceMs?: number;
   /** Default: silent. */
   readonly logger?: Logger;
 }
@@ -58,6 +59,7 @@ export function start(options: StartOptions): Promise<Sidecar> {
         ...(options.drainTimeoutMs === undefined
           ? {}
           : { drain_timeout_ms: options.drainTimeoutMs }),
+        ...(options.drainGraceMs === undefined ? {} : { drain_grace_ms: options.drainGraceMs }),
       },
       auth: options.bearerToken === undefined ? {} : { bearer_token: options.bearerToken },
     },

@@ -106,6 +106,7 @@ export const CONFIG_OVERRIDES: readonly ConfigOverride[] = [
   { key: "server.uds.mode", env: "GPU_SIDECAR_UDS_MODE", kind: "string" },
   { key: "server.limits.max_request_bytes", env: "GPU_SIDECAR_MAX_REQUEST_BYTES", kind: "count" },
   { key: "server.limits.drain_timeout_ms", env: "GPU_SIDECAR_DRAIN_TIMEOUT_MS", kind: "count" },
+  { key: "server.limits.drain_grace_ms", env: "GPU_SIDECAR_DRAIN_GRACE_MS", kind: "count" },
   // No flag: a token on the command line is visible to every user of the host.
   { key: "server.auth.bearer_token", env: "GPU_SIDECAR_AUTH_BEARER_TOKEN", kind: "string" },
   {

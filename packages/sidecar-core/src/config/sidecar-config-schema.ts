@@ -81,6 +81,7 @@ const serverSchema = strictSection({
       .max(MAX_PROTOBUF_BYTES)
       .default(64 * MiB),
     drain_timeout_ms: count(0).default(30_000),
+    drain_grace_ms: count(0).default(1_000),
   }).prefault({}),
   auth: strictSection({ bearer_token: z.string().min(1).optional() }).prefault({}),
 })

@@ -1,4 +1,9 @@
-import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
+import {
+  createServer as createHttpServer,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import {
   createServer as createHttp2Server,
   type Http2Server,
@@ -18,7 +23,7 @@ import type { RestRouter } from "./rest-router.js";
 /** Connect's request handler, the same function for HTTP/1.1 and HTTP/2. */
 type NodeHandlerFn = ReturnType<typeof connectNodeAdapter>;
 
-import { bindOwnerOnly, claimSocketPath, removeSocketFile, restrictSocket } from "./unix-socket.js";
+import { bindOwnerOnly, claimSocketPath, restrictSocket } from "./unix-socket.js";
 
 export interface TcpAddress {
   readonly host: string;
@@ -69,6 +74,13 @@ export const DEFAULT_MAX_CONCURRENT_STREAMS = 1024;
 export interface Listeners {
   readonly addresses: SidecarAddresses;
   /**
+   * The start of a drain: stops accepting connections, sends every HTTP/2 connection a GOAWAY
+   * (streams it already accepted go on) and makes HTTP/1.1 answer `Connection: close`, so that
+   * clients take their next requests elsewhere. Resolves once every connection has ended.
+   * Idempotent; `close` does it too.
+   */
+  goAway(): Promise<void>;
+  /**
    * Stops accepting connections, lets open requests finish for up to `graceMs`, then cuts what
    * is left and removes the socket file. Idempotent.
    */
@@ -83,6 +95,7 @@ export interface Listeners {
 const HTTP1_OPTIONS = { keepAliveTimeout: 65_000, headersTimeout: 66_000 } as const;
 
 interface Listener {
+  goAway(): Promise<void>;
   close(graceMs: number): Promise<void>;
 }
 
@@ -119,11 +132,21 @@ function whenClosed(server: Server | Http2Server): Promise<void> {
 }
 
 function closeHttp1(server: Server): Listener {
+  let closed: Promise<void> | undefined;
+  const goAway = () => {
+    closed ??= whenClosed(server);
+    // Keep-alive connections with no request in flight would hold `close` open; busy ones
+    // end after their answer, which says `Connection: close`.
+    server.closeIdleConnections();
+    return closed;
+  };
+  server.prependListener("request", (_request, response: ServerResponse) => {
+    if (closed !== undefined) response.setHeader("Connection", "close");
+  });
   return {
+    goAway,
     async close(graceMs) {
-      const closed = whenClosed(server);
-      // Keep-alive connections with no request in flight would hold `close` open.
-      server.closeIdleConnections();
+      goAway();
       const cut = setTimeout(() => server.closeAllConnections(), graceMs).unref();
       await closed;
       clearTimeout(cut);
@@ -192,7 +215,17 @@ function trackedHttp2(
     },
   );
   const sessions = new Set<ServerHttp2Session>();
+  let closed: Promise<void> | undefined;
+  // GOAWAY with the last stream the session accepted: the client opens no more streams here,
+  // those it sent meanwhile are refused (it retries them elsewhere), accepted ones finish.
+  const goAway = () => {
+    closed ??= whenClosed(server);
+    for (const session of sessions) session.close();
+    return closed;
+  };
   server.on("session", (session) => {
+    // A connection that raced the listener's close gets its GOAWAY at once.
+    if (closed !== undefined) session.close();
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
     // A client that ends its connection with an error code (Connect's session manager sends
@@ -203,10 +236,9 @@ function trackedHttp2(
   return {
     server,
     listener: {
+      goAway,
       async close(graceMs) {
-        const closed = whenClosed(server);
-        // GOAWAY: no new streams, open ones finish.
-        for (const session of sessions) session.close();
+        goAway();
         const cut = setTimeout(() => {
           for (const session of sessions) session.destroy();
         }, graceMs).unref();
@@ -241,10 +273,12 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
     uds?: string;
   } = {};
   let closing: Promise<void> | undefined;
+  // Closing the Unix socket's server removes its file at once (libuv unlinks it), while the
+  // path is still ours: removing it any later could remove the socket of a successor that was
+  // started on the same path while this one drained.
+  const goAway = () => Promise.all(open.map((listener) => listener.goAway())).then(() => {});
   const close = (graceMs: number) => {
-    closing ??= Promise.all(open.map((listener) => listener.close(graceMs))).then(async () => {
-      if (addresses.uds !== undefined) await removeSocketFile(addresses.uds);
-    });
+    closing ??= Promise.all(open.map((listener) => listener.close(graceMs))).then(() => {});
     return closing;
   };
 
@@ -313,5 +347,5 @@ export async function startListeners(options: ListenersOptions): Promise<Listene
     await close(0);
     throw error;
   }
-  return { addresses, close };
+  return { addresses, goAway, close };
 }

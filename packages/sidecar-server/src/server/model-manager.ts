@@ -254,7 +254,11 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
     find,
     acquire(name, version) {
       const state = lifecycle.state;
-      if (state !== LifecycleState.Serving) {
+      // A draining sidecar still takes the requests of its grace period, until `close`.
+      const accepting =
+        state === LifecycleState.Serving ||
+        (state === LifecycleState.Draining && closing === undefined);
+      if (!accepting) {
         throw new SidecarError(
           ErrorCode.Unavailable,
           state === LifecycleState.Starting

@@ -68,9 +68,13 @@ export interface Sidecar {
   readonly lifecycle: Lifecycle;
   readonly models: ModelManager;
   /**
-   * The SIGTERM path: health turns NOT_SERVING and new work is refused (UNAVAILABLE / 503),
-   * queued and running work finishes within `server.limits.drain_timeout_ms`, then the
-   * listeners close and the socket file is removed. Idempotent; resolves once STOPPED.
+   * The SIGTERM path, as gRPC servers' graceful stop: health and readiness turn NOT_SERVING,
+   * the listeners stop accepting connections (the socket file is removed) and every HTTP/2
+   * connection gets a GOAWAY; for `server.limits.drain_grace_ms` requests on connections
+   * already open are still accepted while clients move away, then new work is refused
+   * (UNAVAILABLE / 503) and queued and running work finishes, all within
+   * `server.limits.drain_timeout_ms`; then the listeners close. Idempotent; resolves once
+   * STOPPED.
    */
   drain(): Promise<void>;
   /** Like `drain`, without waiting for queued work: it fails with UNAVAILABLE. Idempotent. */
@@ -183,7 +187,17 @@ export async function startSidecar(
       const startedAt = performance.now();
       const deadline = startedAt + (graceful ? limits.drain_timeout_ms : 0);
       lifecycle.transition(LifecycleState.Draining);
-      logger.info({ drainTimeoutMs: limits.drain_timeout_ms }, "draining");
+      logger.info(
+        { drainTimeoutMs: limits.drain_timeout_ms, drainGraceMs: limits.drain_grace_ms },
+        "draining",
+      );
+      const movedAway = listeners.goAway();
+      if (graceful) {
+        // Refusing at once would fail the calls clients sent before they heard the GOAWAY;
+        // the grace ends early once every client has closed its connection.
+        const graceEnd = Math.min(startedAt + limits.drain_grace_ms, deadline);
+        await Promise.race([delay(Math.max(0, graceEnd - performance.now())), movedAway, hurried]);
+      }
       const drained = models.close();
       const outcome = await Promise.race([
         drained.then(() => "drained" as const),
