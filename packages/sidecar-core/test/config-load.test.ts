@@ -237,6 +237,44 @@ describe("environment overrides", () => {
     expect(unknown?.message).toContain("GPU_SIDECAR_HTTP_PORT");
   });
 
+  it("ignores the service-link variables Kubernetes injects for a Service named gpu-sidecar", async () => {
+    const config = await loadSidecarConfig({
+      env: {
+        GPU_SIDECAR_SERVICE_HOST: "10.96.12.7",
+        GPU_SIDECAR_SERVICE_PORT: "8000",
+        GPU_SIDECAR_SERVICE_PORT_GRPC: "8001",
+        GPU_SIDECAR_SERVICE_PORT_HTTP_METRICS: "8002",
+        GPU_SIDECAR_PORT: "tcp://10.96.12.7:8000",
+        GPU_SIDECAR_PORT_8000_TCP: "tcp://10.96.12.7:8000",
+        GPU_SIDECAR_PORT_8000_TCP_PROTO: "tcp",
+        GPU_SIDECAR_PORT_8000_TCP_PORT: "8000",
+        GPU_SIDECAR_PORT_8000_TCP_ADDR: "10.96.12.7",
+        GPU_SIDECAR_PORT_8001_TCP_ADDR: "fd00::12:7",
+        GPU_SIDECAR_HTTP_PORT: "9000",
+        GPU_SIDECAR_MODEL_REPOSITORY: "/models",
+      },
+    });
+    expect(config.server.http_port).toBe(9000);
+  });
+
+  it("still refuses typos and look-alikes of service-link variables", async () => {
+    const issues = await issuesOf({
+      env: {
+        GPU_SIDECAR_PORT: "8000",
+        GPU_SIDECAR_SERVICE_HOTS: "10.96.12.7",
+        GPU_SIDECAR_PORT_8000_TCP_ADRR: "10.96.12.7",
+        GPU_SIDECAR_GRCP_PORT: "8001",
+        GPU_SIDECAR_MODEL_REPOSITORY: "/models",
+      },
+    });
+    expect(issues.map((issue) => issue.source).sort()).toEqual([
+      "environment variable GPU_SIDECAR_GRCP_PORT",
+      "environment variable GPU_SIDECAR_PORT",
+      "environment variable GPU_SIDECAR_PORT_8000_TCP_ADRR",
+      "environment variable GPU_SIDECAR_SERVICE_HOTS",
+    ]);
+  });
+
   it("attributes an issue to the file when the environment did not set that key", async () => {
     const issues = await issuesOf({
       flags: { config: fixture("invalid.yaml") },
