@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
@@ -10,8 +10,48 @@ import {
   loadSidecarConfig,
 } from "../src/config/index.js";
 
-const FIXTURES = resolve(import.meta.dirname, "fixtures/config");
+const CHECKED_IN_FIXTURES = resolve(import.meta.dirname, "fixtures/config");
+
+/**
+ * A copy of the fixtures in a short temporary directory. The fixtures name a Unix socket
+ * relative to their file, and a socket path may hold only 107 bytes: read in place, they would
+ * pass or fail with the length of the checkout's path.
+ */
+async function shortCopyOf(fixtures: string): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), "gsc-config-"));
+  await cp(fixtures, copy, { recursive: true });
+  return copy;
+}
+
+const FIXTURES = await shortCopyOf(CHECKED_IN_FIXTURES);
 const fixture = (name: string) => join(FIXTURES, name);
+afterAll(() => rm(FIXTURES, { recursive: true, force: true }));
+
+describe("the fixtures", () => {
+  it("load the same at any checkout depth", async () => {
+    const root = await mkdtemp(join(tmpdir(), "gsc-deep-"));
+    try {
+      const deep = join(root, ...Array.from({ length: 12 }, () => "a-long-directory-name"));
+      await mkdir(deep, { recursive: true });
+      await cp(CHECKED_IN_FIXTURES, deep, { recursive: true });
+      // Read in place, the deep checkout's socket path is too long for Linux.
+      const inPlace = await issuesOf({ flags: { config: join(deep, "sidecar.yaml") } });
+      expect(inPlace.map((issue) => issue.path)).toEqual(["server.uds.path"]);
+      const copy = await shortCopyOf(deep);
+      try {
+        const config = await loadSidecarConfig({
+          flags: { config: join(copy, "sidecar.yaml") },
+          env: {},
+        });
+        expect(config.server.uds.path).toBe(join(copy, "run/sidecar.sock"));
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
 
 async function issuesOf(options: LoadSidecarConfigOptions): Promise<ConfigIssue[]> {
   const error = await loadSidecarConfig({ env: {}, ...options }).then(
