@@ -492,6 +492,26 @@ describe("explicit model control", () => {
     await expectCode(client.repositoryModelLoad({ modelName: "../slow" }), Code.InvalidArgument);
   });
 
+  it("leaves no index entry for refused loads, and names the model, not the repository's path", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const before = await client.repositoryIndex({});
+    for (const name of ["../fraud", "/etc/passwd", "", "n".repeat(1 << 20), "absent"]) {
+      const error = await client.repositoryModelLoad({ modelName: name }).then(
+        () => undefined,
+        (reason: unknown) => ConnectError.from(reason),
+      );
+      expect([Code.InvalidArgument, Code.NotFound]).toContain(error?.code);
+      expect(error?.rawMessage).not.toContain(repository);
+    }
+    const notFound = await client.repositoryModelLoad({ modelName: "absent" }).then(
+      () => undefined,
+      (reason: unknown) => ConnectError.from(reason),
+    );
+    expect(notFound?.code).toBe(Code.NotFound);
+    expect(notFound?.rawMessage).toContain('model "absent" not found');
+    expect(await client.repositoryIndex({})).toEqual(before);
+  });
+
   it("lowers the queue timeout with the `timeout` parameter", async () => {
     const client = h2cClient(portOf(sidecar.addresses.grpc));
     const request = {
