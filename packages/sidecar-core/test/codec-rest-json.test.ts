@@ -131,6 +131,23 @@ describe("REST JSON errors", () => {
     );
   });
 
+  it("walks data nested thousands of levels deep without overflowing the stack", () => {
+    const depth = 20_000;
+    const deep = (leaf: string) => JSON.parse(`${"[".repeat(depth)}${leaf}${"]".repeat(depth)}`);
+    const shape = Array.from({ length: depth }, () => 1);
+    const tensor = decodeRestTensor({ name: "deep", datatype: "FP32", shape, data: deep("1") });
+    expect(decodeTensorValues(tensor)).toEqual(Float32Array.of(1));
+    expectInvalid(
+      () => decodeRestTensor({ name: "deep", datatype: "FP32", shape, data: deep("[1]") }),
+      'tensor "deep"',
+      "is an array, expected a value",
+    );
+    expectInvalid(
+      () => decodeRestTensor({ name: "deep", datatype: "FP32", shape: [1, 1], data: deep("1") }),
+      "data[0][0] is an array, expected a value (shape [1,1])",
+    );
+  });
+
   it("rejects flat data of the wrong length", () => {
     expectInvalid(
       () => decode({ data: [1, 2, 3] }),

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import fc from "fast-check";
@@ -10,8 +10,48 @@ import {
   loadSidecarConfig,
 } from "../src/config/index.js";
 
-const FIXTURES = resolve(import.meta.dirname, "fixtures/config");
+const CHECKED_IN_FIXTURES = resolve(import.meta.dirname, "fixtures/config");
+
+/**
+ * A copy of the fixtures in a short temporary directory. The fixtures name a Unix socket
+ * relative to their file, and a socket path may hold only 107 bytes: read in place, they would
+ * pass or fail with the length of the checkout's path.
+ */
+async function shortCopyOf(fixtures: string): Promise<string> {
+  const copy = await mkdtemp(join(tmpdir(), "gsc-config-"));
+  await cp(fixtures, copy, { recursive: true });
+  return copy;
+}
+
+const FIXTURES = await shortCopyOf(CHECKED_IN_FIXTURES);
 const fixture = (name: string) => join(FIXTURES, name);
+afterAll(() => rm(FIXTURES, { recursive: true, force: true }));
+
+describe("the fixtures", () => {
+  it("load the same at any checkout depth", async () => {
+    const root = await mkdtemp(join(tmpdir(), "gsc-deep-"));
+    try {
+      const deep = join(root, ...Array.from({ length: 12 }, () => "a-long-directory-name"));
+      await mkdir(deep, { recursive: true });
+      await cp(CHECKED_IN_FIXTURES, deep, { recursive: true });
+      // Read in place, the deep checkout's socket path is too long for Linux.
+      const inPlace = await issuesOf({ flags: { config: join(deep, "sidecar.yaml") } });
+      expect(inPlace.map((issue) => issue.path)).toEqual(["server.uds.path"]);
+      const copy = await shortCopyOf(deep);
+      try {
+        const config = await loadSidecarConfig({
+          flags: { config: join(copy, "sidecar.yaml") },
+          env: {},
+        });
+        expect(config.server.uds.path).toBe(join(copy, "run/sidecar.sock"));
+      } finally {
+        await rm(copy, { recursive: true, force: true });
+      }
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
 
 async function issuesOf(options: LoadSidecarConfigOptions): Promise<ConfigIssue[]> {
   const error = await loadSidecarConfig({ env: {}, ...options }).then(
@@ -236,6 +276,44 @@ describe("environment overrides", () => {
     ]);
     const unknown = issues.find((issue) => issue.source.endsWith("GPU_SIDECAR_HTTP_PROT"));
     expect(unknown?.message).toContain("GPU_SIDECAR_HTTP_PORT");
+  });
+
+  it("ignores the service-link variables Kubernetes injects for a Service named gpu-sidecar", async () => {
+    const config = await loadSidecarConfig({
+      env: {
+        GPU_SIDECAR_SERVICE_HOST: "10.96.12.7",
+        GPU_SIDECAR_SERVICE_PORT: "8000",
+        GPU_SIDECAR_SERVICE_PORT_GRPC: "8001",
+        GPU_SIDECAR_SERVICE_PORT_HTTP_METRICS: "8002",
+        GPU_SIDECAR_PORT: "tcp://10.96.12.7:8000",
+        GPU_SIDECAR_PORT_8000_TCP: "tcp://10.96.12.7:8000",
+        GPU_SIDECAR_PORT_8000_TCP_PROTO: "tcp",
+        GPU_SIDECAR_PORT_8000_TCP_PORT: "8000",
+        GPU_SIDECAR_PORT_8000_TCP_ADDR: "10.96.12.7",
+        GPU_SIDECAR_PORT_8001_TCP_ADDR: "fd00::12:7",
+        GPU_SIDECAR_HTTP_PORT: "9000",
+        GPU_SIDECAR_MODEL_REPOSITORY: "/models",
+      },
+    });
+    expect(config.server.http_port).toBe(9000);
+  });
+
+  it("still refuses typos and look-alikes of service-link variables", async () => {
+    const issues = await issuesOf({
+      env: {
+        GPU_SIDECAR_PORT: "8000",
+        GPU_SIDECAR_SERVICE_HOTS: "10.96.12.7",
+        GPU_SIDECAR_PORT_8000_TCP_ADRR: "10.96.12.7",
+        GPU_SIDECAR_GRCP_PORT: "8001",
+        GPU_SIDECAR_MODEL_REPOSITORY: "/models",
+      },
+    });
+    expect(issues.map((issue) => issue.source).sort()).toEqual([
+      "environment variable GPU_SIDECAR_GRCP_PORT",
+      "environment variable GPU_SIDECAR_PORT",
+      "environment variable GPU_SIDECAR_PORT_8000_TCP_ADRR",
+      "environment variable GPU_SIDECAR_SERVICE_HOTS",
+    ]);
   });
 
   it("attributes an issue to the file when the environment did not set that key", async () => {

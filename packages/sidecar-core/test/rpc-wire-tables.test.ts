@@ -141,6 +141,23 @@ describe("tensors in messages", () => {
 });
 
 describe("grpc-message", () => {
+  it("bounds a message that echoes huge input, keeping its start and its end", () => {
+    const name = "m".repeat(70_000);
+    const message = `model "${name}" is not loaded; load it first`;
+    const encoded = encodeGrpcMessage(message);
+    expect(encoded.length).toBeLessThan(1_000);
+    const decoded = decodeGrpcMessage(encoded);
+    expect(decoded.startsWith('model "mmm')).toBe(true);
+    expect(decoded).toContain("characters left out");
+    expect(decoded.endsWith('" is not loaded; load it first')).toBe(true);
+    // Multi-byte text stays under 7 KiB and is never cut inside a character.
+    const wide = decodeGrpcMessage(encodeGrpcMessage("😀".repeat(20_000)));
+    expect(encodeGrpcMessage("😀".repeat(20_000)).length).toBeLessThan(7 * 1024);
+    expect(wide).not.toContain("\uFFFD");
+    const short = "x".repeat(512);
+    expect(decodeGrpcMessage(encodeGrpcMessage(short))).toBe(short);
+  });
+
   it("percent-encodes only what the gRPC spec asks, and decodes it back", () => {
     expect(encodeGrpcMessage('tensor "x": 2, 100%')).toBe('tensor "x": 2, 100%25');
     expect(encodeGrpcMessage("é\n")).toBe("%C3%A9%0A");

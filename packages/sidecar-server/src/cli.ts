@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { unlinkSync } from "node:fs";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
 import {
   ConfigError,
@@ -8,7 +9,7 @@ import {
   type SidecarConfigFlags,
 } from "@gpu-sidecar/sidecar-core/config";
 import { Command, CommanderError, Option } from "commander";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { createConfiguredMetrics } from "./metrics/configured-metrics.js";
 import { SERVER_VERSION } from "./server/server-info.js";
 import { type Sidecar, startSidecar } from "./server/sidecar.js";
@@ -16,6 +17,12 @@ import { type Sidecar, startSidecar } from "./server/sidecar.js";
 /** Exit code of a configuration the sidecar cannot start with (a usage error, as in sysexits). */
 const EXIT_CONFIG = 2;
 const EXIT_FAILURE = 1;
+/**
+ * Signals whose default action ends the process: each one drains like SIGTERM, so that no
+ * signal leaves accepted work unanswered or the socket file behind. (SIGUSR1 stays Node's
+ * inspector signal; SIGHUP reloads, see `reload`.)
+ */
+const TERMINATING_SIGNALS: readonly NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGUSR2"];
 
 async function serve(flags: SidecarConfigFlags): Promise<void> {
   let config: Awaited<ReturnType<typeof loadSidecarConfig>>;
@@ -38,6 +45,7 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     if (signalled) {
       // A second Ctrl-C means "now": the operator chose not to wait for the drain.
       logger.warn({ signal }, "second signal: exiting without finishing the drain");
+      removeSocket(config.server.uds.path);
       process.exit(EXIT_FAILURE);
     }
     signalled = true;
@@ -54,8 +62,10 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
       },
     );
   };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  for (const signal of TERMINATING_SIGNALS) process.on(signal, onSignal);
+  // SIGHUP is "reload" for servers (and is sent when a terminal closes): re-read the settings
+  // that can change in place rather than die.
+  process.on("SIGHUP", () => reload(flags, logger));
   const metrics = createConfiguredMetrics(config, logger);
   try {
     sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
@@ -74,6 +84,34 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
     process.exit(EXIT_FAILURE);
   }
   if (signalled) drain(sidecar);
+}
+
+/** Applies what can change without a restart: the log level, from the config file or environment. */
+function reload(flags: SidecarConfigFlags, logger: Logger): void {
+  loadSidecarConfig({ flags }).then(
+    (next) => {
+      logger.level = next.log.level;
+      logger.info(
+        { signal: "SIGHUP", logLevel: next.log.level },
+        "reloaded the log level; other settings take effect on restart",
+      );
+    },
+    (error: unknown) => {
+      logger.error(
+        { signal: "SIGHUP", reason: SidecarError.from(error).message },
+        "reload failed: keeping the running settings",
+      );
+    },
+  );
+}
+
+function removeSocket(path: string | false): void {
+  if (path === false) return;
+  try {
+    unlinkSync(path);
+  } catch {
+    // Already removed (the drain got that far) or never created.
+  }
 }
 
 const program = new Command("gpu-sidecar")
@@ -137,8 +175,10 @@ program
 Every setting, its environment variable and the config file format: docs/config.md of
 @gpu-sidecar/sidecar-core.
 
-On SIGTERM or SIGINT the sidecar reports NOT_SERVING, refuses new work, finishes queued and
-running requests within server.limits.drain_timeout_ms, removes its socket and exits 0.`,
+On SIGTERM, SIGINT, SIGQUIT or SIGUSR2 the sidecar reports NOT_SERVING, refuses new work,
+finishes queued and running requests within server.limits.drain_timeout_ms, removes its socket
+and exits 0. On SIGHUP it re-reads the log level from the config file and environment and keeps
+serving.`,
   )
   .action((flags: SidecarConfigFlags) => serve(flags));
 

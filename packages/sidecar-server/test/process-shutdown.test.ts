@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { ConnectError, createClient } from "@connectrpc/connect";
@@ -57,6 +57,40 @@ describe("gpu-sidecar shutdown", () => {
     expect(existsSync(uds)).toBe(false);
     expect(sidecar.logs.map((record) => record.msg)).toEqual(
       expect.arrayContaining(["shutting down", "draining", "stopped"]),
+    );
+  }, 30_000);
+});
+
+describe("gpu-sidecar signals", () => {
+  it("on SIGHUP re-reads its settings and keeps serving; on SIGUSR2 drains, removes its socket and exits 0", async () => {
+    const dir = tempDir();
+    const uds = join(dir, "signals.sock");
+    const configFile = join(dir, "sidecar.yaml");
+    writeFileSync(configFile, "log:\n  level: info\n");
+    const sidecar = spawnSidecar({ uds, args: ["--config", configFile] });
+    const port = portOfUrl((await sidecar.serving).httpUrl);
+
+    process.kill(sidecar.pid, "SIGHUP");
+    const reloaded = await sidecar.waitForLog(
+      "reloaded the log level; other settings take effect on restart",
+    );
+    // spawnSidecar's --log-level flag outranks the file.
+    expect(reloaded).toMatchObject({ signal: "SIGHUP", logLevel: "info" });
+    // The file is read again: a broken one is reported and the running settings are kept.
+    writeFileSync(configFile, "log: [unclosed\n");
+    process.kill(sidecar.pid, "SIGHUP");
+    const failed = await sidecar.waitForLog("reload failed: keeping the running settings");
+    expect(failed).toMatchObject({ signal: "SIGHUP" });
+    expect(String(failed["reason"])).toContain(configFile);
+    expect(sidecar.running).toBe(true);
+    expect((await http(port, "/v2/health/ready")).status).toBe(200);
+    expect(existsSync(uds)).toBe(true);
+
+    process.kill(sidecar.pid, "SIGUSR2");
+    expect(await sidecar.exited).toEqual({ code: 0, signal: null, forced: false });
+    expect(existsSync(uds)).toBe(false);
+    expect(sidecar.logs.map((record) => record.msg)).toEqual(
+      expect.arrayContaining(["shutting down", "stopped"]),
     );
   }, 30_000);
 });

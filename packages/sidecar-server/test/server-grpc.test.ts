@@ -246,6 +246,39 @@ describe("GRPCInferenceService over the demo repository", () => {
     await expectCode(client.repositoryModelLoad({ modelName: "fraud" }), Code.FailedPrecondition);
   });
 
+  it("bounds errors that echo huge names and shapes, so the next call on the connection works", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const huge = "m".repeat(70_000);
+    const errors = [
+      await expectCode(
+        client.modelInfer({ ...fraudRequest(fraudFeatures(1), 1), modelName: huge }),
+        Code.NotFound,
+      ),
+      await expectCode(
+        client.modelInfer({
+          ...fraudRequest(fraudFeatures(1), 1),
+          inputs: [{ name: huge, datatype: "FP32", shape: [1n, 16n] }],
+        }),
+        Code.InvalidArgument,
+      ),
+      await expectCode(
+        client.modelInfer({
+          ...fraudRequest(fraudFeatures(1), 1),
+          inputs: [
+            { name: "FEATURES", datatype: "FP32", shape: Array.from({ length: 20_000 }, () => 1n) },
+          ],
+        }),
+        Code.InvalidArgument,
+      ),
+    ];
+    for (const error of errors) {
+      expect(error.rawMessage.length).toBeLessThan(1_000);
+      expect(error.rawMessage).toContain("characters left out");
+    }
+    const answer = await client.modelInfer(fraudRequest(fraudFeatures(1, 5), 1));
+    expect(answer.modelName).toBe("fraud");
+  });
+
   it("answers each ModelStreamInfer request on its own; a bad one does not end the stream", async () => {
     const client = h2cClient(portOf(sidecar.addresses.grpc));
     const features = fraudFeatures(1, 21);
@@ -457,6 +490,26 @@ describe("explicit model control", () => {
     expect((await client.serverReady({})).ready).toBe(true);
     await expectCode(client.repositoryModelUnload({ modelName: "twin" }), Code.NotFound);
     await expectCode(client.repositoryModelLoad({ modelName: "../slow" }), Code.InvalidArgument);
+  });
+
+  it("leaves no index entry for refused loads, and names the model, not the repository's path", async () => {
+    const client = h2cClient(portOf(sidecar.addresses.grpc));
+    const before = await client.repositoryIndex({});
+    for (const name of ["../fraud", "/etc/passwd", "", "n".repeat(1 << 20), "absent"]) {
+      const error = await client.repositoryModelLoad({ modelName: name }).then(
+        () => undefined,
+        (reason: unknown) => ConnectError.from(reason),
+      );
+      expect([Code.InvalidArgument, Code.NotFound]).toContain(error?.code);
+      expect(error?.rawMessage).not.toContain(repository);
+    }
+    const notFound = await client.repositoryModelLoad({ modelName: "absent" }).then(
+      () => undefined,
+      (reason: unknown) => ConnectError.from(reason),
+    );
+    expect(notFound?.code).toBe(Code.NotFound);
+    expect(notFound?.rawMessage).toContain('model "absent" not found');
+    expect(await client.repositoryIndex({})).toEqual(before);
   });
 
   it("lowers the queue timeout with the `timeout` parameter", async () => {

@@ -77,13 +77,17 @@ function flattenData(data: readonly unknown[], shape: readonly number[], name: s
     return data;
   }
   const flat: unknown[] = [];
-  const path: number[] = [];
-  const walk = (node: unknown, depth: number): void => {
+  // An explicit stack, not recursion: the depth is the request's rank, which the client
+  // chooses, and thousands of levels would overflow the call stack.
+  const stack: { readonly node: readonly unknown[]; next: number }[] = [];
+  const path = () => stack.map((frame) => frame.next - 1);
+  const enter = (node: unknown): void => {
+    const depth = stack.length;
     if (depth === shape.length) {
       if (Array.isArray(node)) {
         throw invalidArgument(
           name,
-          `${dataPath(path)} is an array, expected a value (shape ${formatShape(shape)})`,
+          `${dataPath(path())} is an array, expected a value (shape ${formatShape(shape)})`,
         );
       }
       flat.push(node);
@@ -93,16 +97,21 @@ function flattenData(data: readonly unknown[], shape: readonly number[], name: s
       const got = Array.isArray(node) ? `${node.length} elements` : describeValue(node);
       throw invalidArgument(
         name,
-        `${dataPath(path)} is ${got}, expected an array of ${shape[depth]} (shape ${formatShape(shape)})`,
+        `${dataPath(path())} is ${got}, expected an array of ${shape[depth]} (shape ${formatShape(shape)})`,
       );
     }
-    node.forEach((child, index) => {
-      path.push(index);
-      walk(child, depth + 1);
-      path.pop();
-    });
+    stack.push({ node, next: 0 });
   };
-  walk(data, 0);
+  enter(data);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as (typeof stack)[number];
+    if (top.next === top.node.length) {
+      stack.pop();
+      continue;
+    }
+    top.next += 1;
+    enter(top.node[top.next - 1]);
+  }
   return flat;
 }
 

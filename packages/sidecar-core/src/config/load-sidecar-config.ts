@@ -17,6 +17,7 @@ import {
   type SidecarConfigFlags,
 } from "./config-overrides.js";
 import { isPlainObject } from "./key-path.js";
+import { isKubernetesServiceVariable } from "./kubernetes-service-env.js";
 import { validateConfig } from "./parse-config.js";
 import { readConfigFile } from "./read-config-file.js";
 import { type SidecarConfig, sidecarConfigSchema } from "./sidecar-config-schema.js";
@@ -59,7 +60,8 @@ function readEnvironment(
       !name.startsWith(ENV_PREFIX) ||
       raw === undefined ||
       raw === "" ||
-      name === CONFIG_FILE_ENV
+      name === CONFIG_FILE_ENV ||
+      isKubernetesServiceVariable(name, raw)
     ) {
       continue;
     }

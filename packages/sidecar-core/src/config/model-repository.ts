@@ -183,7 +183,7 @@ export async function loadModelRepository(path: string): Promise<ModelRepository
       if (real === undefined || !(await isDirectory(real))) {
         throw new SidecarError(
           ErrorCode.NotFound,
-          `model ${JSON.stringify(name)} not found: no directory ${modelPath}`,
+          `model ${JSON.stringify(name)} not found: the model repository has no directory of that name`,
         );
       }
       const configFile = join(modelPath, MODEL_CONFIG_FILE);

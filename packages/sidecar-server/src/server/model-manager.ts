@@ -224,7 +224,11 @@ export function createModelManager(options: ModelManagerOptions): ModelManager {
           : `model "${name}" failed to load and is not ready: ${error.message}`,
       );
       if (serving === 0) {
-        entries.set(name, { versions: [], reason: error.message });
+        // A refused name (`../x`, one the repository lacks) leaves no row behind: the index
+        // lists the repository's models, and must not grow with every bad request.
+        const known = keepConfigured || (await repository.listModels()).includes(name);
+        if (known) entries.set(name, { versions: [], reason: error.message });
+        else entries.delete(name);
         if (!keepConfigured && lifecycle.hasModel(name)) lifecycle.removeModel(name);
       }
       throw error;
