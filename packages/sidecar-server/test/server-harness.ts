@@ -8,7 +8,7 @@ import { type Logger, pino } from "pino";
 import { expect } from "vitest";
 import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "../src/demo-model/fraud-reference.js";
 import type * as ServerModule from "../src/index.js";
-import type { Sidecar } from "../src/index.js";
+import type { Sidecar, SidecarMetrics } from "../src/index.js";
 
 // Model instances run the built worker entry (dist/instance-worker.js), so the sidecar under
 // test is the built one: run the package build first (turbo's test task does). Typed from the
@@ -38,6 +38,8 @@ export interface StartOptions {
   readonly drainTimeoutMs?: number;
   /** Default: silent. */
   readonly logger?: Logger;
+  /** Hooks the batchers call (the metrics port stays off). */
+  readonly metrics?: SidecarMetrics;
 }
 
 /** An in-process sidecar on ephemeral ports, silent. */
@@ -63,7 +65,10 @@ export function start(options: StartOptions): Promise<Sidecar> {
     },
     log: { level: "silent" },
   });
-  return startSidecar(config, { logger: options.logger ?? pino({ level: "silent" }) });
+  return startSidecar(config, {
+    logger: options.logger ?? pino({ level: "silent" }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
 }
 
 /** `rows` synthetic transactions, row-major. */
