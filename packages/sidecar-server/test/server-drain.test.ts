@@ -2,7 +2,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService, LifecycleState } from "@gpu-sidecar/sidecar-core";
 import { describe, expect, it, vi } from "vitest";
-import { bytesOf, FIXTURE_REPO, portOf, start } from "./server-harness.js";
+import { bytesOf, FIXTURE_REPO, portOf, start, watchQueues } from "./server-harness.js";
 
 const request = {
   modelName: "slow",
@@ -19,17 +19,11 @@ function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
 
 describe("sidecar drain and limits", () => {
   it("cuts the drain at drain_timeout_ms: the running batch finishes, queued requests fail UNAVAILABLE", async () => {
-    let queued = 0;
-    let batches = 0;
+    const queues = watchQueues();
     const sidecar = await start({
       repository: FIXTURE_REPO,
       drainTimeoutMs: 100,
-      metrics: {
-        batcherMetrics: (model) =>
-          model === "slow"
-            ? { onQueueDepth: (depth) => (queued = depth), onBatch: () => batches++ }
-            : {},
-      },
+      metrics: queues.metrics,
     });
     const client = createClient(
       GRPCInferenceService,
@@ -37,7 +31,7 @@ describe("sidecar drain and limits", () => {
     );
     // One instance, one row per batch, 300 ms each: one runs, two wait.
     const calls = [0, 1, 2].map(() => codeOf(client.modelInfer(request)));
-    await vi.waitUntil(() => queued === 2, { timeout: 5_000, interval: 5 });
+    await vi.waitUntil(() => queues.of("slow").depth === 2, { timeout: 5_000, interval: 5 });
     const drained = sidecar.drain();
     expect(sidecar.lifecycle.state).toBe(LifecycleState.Draining);
     expect(sidecar.drain()).toBe(drained);
@@ -45,7 +39,7 @@ describe("sidecar drain and limits", () => {
     await drained;
     expect(sidecar.lifecycle.state).toBe(LifecycleState.Stopped);
     // The drain did not wait for the queued requests: only the running batch ran.
-    expect(batches).toBe(1);
+    expect(queues.of("slow").batches).toBe(1);
     await sidecar.close();
   });
 

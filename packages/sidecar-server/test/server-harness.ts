@@ -71,6 +71,50 @@ export function start(options: StartOptions): Promise<Sidecar> {
   });
 }
 
+/** What {@link watchQueues} has seen of one model's batcher. */
+export interface QueueWatch {
+  /** Requests in the queue now. */
+  readonly depth: number;
+  /** Requests that left the queue (for a batch, or cancelled/expired there). */
+  readonly dequeued: number;
+  /** Batches that ended. */
+  readonly batches: number;
+}
+
+/**
+ * Batcher hooks (pass `metrics` to {@link start}) that keep each model's queue, so that a test
+ * waits for "the request is running" or "queued" instead of sleeping.
+ */
+export function watchQueues(): {
+  readonly metrics: SidecarMetrics;
+  of(model: string): QueueWatch;
+} {
+  const watches = new Map<string, { depth: number; dequeued: number; batches: number }>();
+  const of = (model: string) => {
+    let watch = watches.get(model);
+    if (watch === undefined) {
+      watch = { depth: 0, dequeued: 0, batches: 0 };
+      watches.set(model, watch);
+    }
+    return watch;
+  };
+  return {
+    metrics: {
+      batcherMetrics: (model) => ({
+        onQueueDepth(depth) {
+          const watch = of(model);
+          if (depth < watch.depth) watch.dequeued += watch.depth - depth;
+          watch.depth = depth;
+        },
+        onBatch() {
+          of(model).batches++;
+        },
+      }),
+    },
+    of: (model) => ({ ...of(model) }),
+  };
+}
+
 /** `rows` synthetic transactions, row-major. */
 export function fraudFeatures(rows: number, seed = 0): Float32Array {
   const values = new Float32Array(rows * FRAUD_FEATURE_COUNT);
