@@ -89,7 +89,43 @@ async function startWith(hotPath: boolean, bearerToken?: string): Promise<Sideca
     },
     log: { level: "silent" },
   });
-  return startSidecar(config, { hotPath });
+  const queues = new Map<string, { depth: number; dequeued: number }>();
+  const sidecar = await startSidecar(config, {
+    hotPath,
+    metrics: {
+      batcherMetrics: (model) => ({
+        onQueueDepth(depth) {
+          const queue = queues.get(model) ?? { depth: 0, dequeued: 0 };
+          if (depth < queue.depth) queue.dequeued += queue.depth - depth;
+          queue.depth = depth;
+          queues.set(model, queue);
+        },
+      }),
+    },
+  });
+  queuesOf.set(sidecar, queues);
+  return sidecar;
+}
+
+const queuesOf = new WeakMap<Sidecar, Map<string, { depth: number; dequeued: number }>>();
+
+/**
+ * Resolves once `model`'s queue has let one more request run since `dequeuedBefore` and holds
+ * another one: the state a cancellation test needs, waited for instead of slept for.
+ */
+async function oneRunsOneQueued(sidecar: Sidecar, model: string, dequeuedBefore: number) {
+  await vi.waitUntil(
+    () => {
+      const queue = queuesOf.get(sidecar)?.get(model);
+      return queue !== undefined && queue.dequeued > dequeuedBefore && queue.depth >= 1;
+    },
+    { timeout: 5_000, interval: 5 },
+  );
+}
+
+/** Requests `model`'s queue has let go so far. */
+function dequeued(sidecar: Sidecar, model: string): number {
+  return queuesOf.get(sidecar)?.get(model)?.dequeued ?? 0;
 }
 
 /** What any caller saw: the output values, or the error's code and the server's message. */
@@ -374,12 +410,14 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
 
       const statistics = () => sidecar.models.statistics("slow-stream")[0]?.statistics;
       const cancelledBefore = statistics()?.cancelledCount ?? 0;
+      const dequeuedBefore = dequeued(sidecar, "slow-stream");
       const cancelled = service.ModelStreamInfer(new grpc.Metadata());
       cancelled.on("data", () => {});
       cancelled.on("error", () => {});
       cancelled.write(grpcJsRequest(slow, "1"));
       cancelled.write(grpcJsRequest(slow, "2"));
-      setTimeout(() => cancelled.cancel(), 60);
+      await oneRunsOneQueued(sidecar, "slow-stream", dequeuedBefore);
+      cancelled.cancel();
       await vi.waitUntil(() => (statistics()?.cancelledCount ?? 0) > cancelledBefore, {
         timeout: 1_000,
         interval: 5,
@@ -443,11 +481,13 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
     it("cancels a queued call: CANCELLED for the caller, and the server drops it at once", async () => {
       const statistics = () => sidecar.models.statistics("slow")[0]?.statistics;
       const cancelledBefore = statistics()?.cancelledCount ?? 0;
+      const dequeuedBefore = dequeued(sidecar, "slow");
       // Sent first on the same connection: it runs while the next one waits in the queue.
       const running = caller.infer({ model: "slow", rows: 1 });
       const controller = new AbortController();
       const queued = caller.infer({ model: "slow", rows: 1 }, { signal: controller.signal });
-      setTimeout(() => controller.abort(), 60);
+      await oneRunsOneQueued(sidecar, "slow", dequeuedBefore);
+      controller.abort();
       const outcome = await queued;
       expect(outcome).toMatchObject({ ok: false, code: ErrorCode.Cancelled });
       await vi.waitUntil(() => (statistics()?.cancelledCount ?? 0) > cancelledBefore, {

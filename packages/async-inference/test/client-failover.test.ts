@@ -142,6 +142,7 @@ describe("local-first routing and failover", () => {
     const remote = createFakeSidecar();
     const c = connect({ [LOCAL]: local, [REMOTE]: remote });
     local.infer = async () => {
+      // A slow refusal that spends part of the deadline: latency under test, not sequencing.
       await new Promise((resolve) => setTimeout(resolve, 60));
       throw new ConnectError("draining", Code.Unavailable);
     };

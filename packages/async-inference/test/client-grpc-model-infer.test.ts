@@ -102,12 +102,19 @@ describe("unary gRPC ModelInfer on the HTTP/2 session", () => {
 
   it("fails with CANCELED when the signal aborts, and the server sees the cancellation", async () => {
     let reset: Promise<number | undefined> = Promise.resolve(undefined);
+    let received: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      received = resolve;
+    });
     const call = await serve((stream) => {
       reset = new Promise((resolve) => stream.once("close", () => resolve(stream.rstCode)));
+      received();
     });
     const controller = new AbortController();
     const pending = errorOf(call(request, controller.signal, undefined));
-    setTimeout(() => controller.abort(), 30);
+    // Aborts once the server holds the call, so that the cancellation has a stream to reset.
+    await arrived;
+    controller.abort();
     expect((await pending).code).toBe(Code.Canceled);
     expect(await reset).toBe(8);
   });

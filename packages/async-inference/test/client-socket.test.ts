@@ -162,6 +162,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
     // Still `serving` as far as the client knows: the call goes local, waits for the PING
     // to go unanswered, then fails over.
     expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [9])]))).toBe(9);
+    // A timeout under test: failed over by the unanswered PING, not by some later limit.
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(c.endpoints[0]?.status).toBe("unreachable");
   });
@@ -179,6 +180,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
       const c = connect([frozen.url, remote.url], "grpc", { connectTimeoutMs: 300 });
       const started = Date.now();
       expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [8])]))).toBe(8);
+      // A timeout under test: the failover waited for connectTimeoutMs, and no longer.
       const elapsed = Date.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(250);
       expect(elapsed).toBeLessThan(5_000);

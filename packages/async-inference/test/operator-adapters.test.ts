@@ -1,7 +1,7 @@
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { InferFunction } from "../src/operator/async-inference-options.js";
 import { toNodeTransform } from "../src/operator/node-transform.js";
 import { toWebTransformStream } from "../src/operator/web-transform-stream.js";
@@ -55,7 +55,11 @@ describe("toNodeTransform", () => {
     const { infer, calls } = rowModel((x) => x);
     const transform = toNodeTransform({ ...codec, infer, capacity: 2 });
     const writing = pipeline(Readable.from(range(100)), transform);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Wait until the output buffer is full, then give the operator turns in which it could go on.
+    await vi.waitUntil(() => transform.readableLength >= transform.readableHighWaterMark, {
+      timeout: 5_000,
+    });
+    for (let turn = 0; turn < 10; turn++) await tick();
     // Readable buffer (its high-water mark) + the operator's capacity + the record being written.
     expect(calls.length).toBeLessThanOrEqual(transform.readableHighWaterMark + 2 + 1);
     const out: unknown[] = [];

@@ -83,6 +83,7 @@ describe("asyncInference coalescing", () => {
     async function* trickle() {
       yield 1;
       yield 2;
+      // Fake timers: a gap in the input on the test clock, not a real sleep.
       await new Promise((resolve) => setTimeout(resolve, 100));
       yield 3;
     }
@@ -185,6 +186,7 @@ describe("asyncInference coalescing", () => {
     const { infer, calls } = rowModel(score, () => Number.POSITIVE_INFINITY);
     async function* trickle() {
       yield 1;
+      // Fake timers, as above.
       await new Promise((resolve) => setTimeout(resolve, 20));
       yield 2;
       // Input stays open, so the batch leaves by maxDelayMs rather than by end of input.

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { spawnSidecar, stopAllSidecars } from "@gpu-sidecar/sidecar-server/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { createExtenderServer, createSchedulerExtender } from "../src/index.js";
 import { fixture, simulatedCluster } from "./extender-fixtures.js";
 
@@ -116,11 +116,13 @@ describe("gpu-sidecar-scheduler serve, against a real sidecar", () => {
       }),
     );
     const base = `http://127.0.0.1:${port}`;
-    for (;;) {
-      const health = (await (await fetch(`${base}/healthz`)).json()) as { liveSidecars: number };
-      if (health.liveSidecars === 1) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await vi.waitUntil(
+      async () => {
+        const health = (await (await fetch(`${base}/healthz`)).json()) as { liveSidecars: number };
+        return health.liveSidecars === 1;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     const args = JSON.parse(fixture("filter-args-node-names.json"));
     args.NodeNames = ["gpu-node-a", "gpu-node-b"];
     // The model list comes from the sidecar's statistics, polled after it turned serving.

@@ -105,8 +105,8 @@ describe("mock backend", () => {
     const running = model.run([fp64("a", [[1, 2]]), fp64("b", [[3]])], ["score"]).then(() => {
       finished = true;
     });
-    // A blocking sleep would have finished the batch before this timer could run.
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // A blocking sleep would have finished the batch before the event loop turned once.
+    await new Promise((resolve) => setImmediate(resolve));
     expect(finished).toBe(false);
     await running;
     expect(finished).toBe(true);

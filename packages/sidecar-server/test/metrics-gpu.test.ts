@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { GPU_STATUS_QUERY_ARGS } from "@gpu-sidecar/resource-profile";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSidecarMetrics, type PrometheusMetrics } from "../src/metrics/sidecar-metrics.js";
@@ -40,6 +39,16 @@ async function start(
     return new Map([...samples].filter(([key]) => key.startsWith("gpu_sidecar_gpu_")));
   };
   return { metrics, records, gpuSamples };
+}
+
+/**
+ * Waits while `intervals` poll intervals pass, counted by the runs of a second poller at the same
+ * interval rather than by a clock: the absence of runs is only proved by letting runs happen.
+ */
+async function intervalsPass(intervals: number, intervalMs = 10): Promise<void> {
+  const witness = await fakeNvidiaSmi(`echo '0, GPU-w, T4, 1, 1, 0, 1'`);
+  await start(witness.path, { intervalMs });
+  await eventually(async () => expect(await witness.runs()).toBeGreaterThanOrEqual(intervals));
 }
 
 afterEach(async () => {
@@ -86,7 +95,7 @@ describe("GPU metrics from nvidia-smi", () => {
     const missing = join(await fakeNvidiaSmi("").then((smi) => smi.dir), "no-such-nvidia-smi");
     const { gpuSamples, records } = await start(missing, { intervalMs: 10 });
     await eventually(async () => expect(records).toHaveLength(1));
-    await sleep(150);
+    await intervalsPass(10);
     expect(await gpuSamples()).toEqual(new Map());
     expect(records).toHaveLength(1);
     expect(records[0]?.level).toBe(40);
@@ -165,18 +174,18 @@ describe("GPU metrics from nvidia-smi", () => {
     expect(seriesNamed(await gpuSamples(), "gpu_sidecar_gpu_utilization_ratio")).toHaveLength(1);
     await metrics.close();
     const runs = await smi.runs();
-    await sleep(100);
+    await intervalsPass(5);
     // At most the poll that was starting as close ran.
     expect(await smi.runs()).toBeLessThanOrEqual(runs + 1);
     const settled = await smi.runs();
-    await sleep(100);
+    await intervalsPass(5);
     expect(await smi.runs()).toBe(settled);
   });
 
   it("never runs nvidia-smi when the interval is 0", async () => {
     const smi = await fakeNvidiaSmi(`echo '0, GPU-a, T4, 1, 1, 0, 1'`);
     const { gpuSamples } = await start(smi.path, { intervalMs: 0 });
-    await sleep(100);
+    await intervalsPass(5);
     expect(await smi.runs()).toBe(0);
     expect(await gpuSamples()).toEqual(new Map());
   });

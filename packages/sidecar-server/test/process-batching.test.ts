@@ -5,9 +5,9 @@ import {
   Health,
   HealthCheckResponse_ServingStatus,
 } from "@gpu-sidecar/sidecar-core";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { FRAUD_FEATURE_COUNT, fraudScore } from "../src/demo-model/fraud-reference.js";
-import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
+import { pendingRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import {
   bytesOf,
   float32s,
@@ -55,34 +55,36 @@ describe("the gpu-sidecar process", () => {
     expect(rows / executions).toBeGreaterThan(1);
   }, 60_000);
 
-  it("answers health within 50 ms while a 1 s batch runs", async () => {
-    const sidecar = spawnSidecar({ modelRepository: SLOW_REPO });
-    const { grpcUrl, httpUrl } = await sidecar.serving;
+  it("answers health while a 1 s batch runs", async () => {
+    const sidecar = spawnSidecar({ modelRepository: SLOW_REPO, args: ["--metrics-port", "0"] });
+    const { grpcUrl, httpUrl, metricsUrl } = await sidecar.serving;
     const baseUrl = grpcUrl ?? "";
     const inference = createClient(GRPCInferenceService, createGrpcTransport({ baseUrl }));
     const health = createClient(Health, createGrpcTransport({ baseUrl }));
-    // Opens the connection, so that only the answer is timed below.
-    await health.check({ service: "" });
-    const started = performance.now();
-    const slow = inference.modelInfer({
-      modelName: "slow",
-      inputs: [{ name: "x", datatype: "FP32", shape: [1n, 4n] }],
-      rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
+    // One instance, at most 8 rows a batch: of 9 requests at least one waits behind a batch.
+    let settled = 0;
+    const slow = Array.from({ length: 9 }, () =>
+      inference
+        .modelInfer({
+          modelName: "slow",
+          inputs: [{ name: "x", datatype: "FP32", shape: [1n, 4n] }],
+          rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
+        })
+        .finally(() => settled++),
+    );
+    // A request still queued when a scrape reads the gauge means the pump left it there because
+    // the only instance is busy: a batch is running.
+    await vi.waitUntil(async () => (await pendingRequests(metricsUrl)) > 0, {
+      timeout: 10_000,
+      interval: 10,
     });
-    await new Promise((resolve) => setTimeout(resolve, 200));
     for (let probe = 0; probe < 5; probe++) {
-      const before = performance.now();
       const { status } = await health.check({ service: "" });
       expect(status).toBe(HealthCheckResponse_ServingStatus.SERVING);
-      expect(performance.now() - before).toBeLessThan(50);
-      const restBefore = performance.now();
       expect((await http(portOfUrl(httpUrl), "/v2/health/ready")).status).toBe(200);
-      expect(performance.now() - restBefore).toBeLessThan(50);
     }
-    // Every probe was answered while the batch was still running.
-    expect(performance.now() - started).toBeLessThan(900);
-    expect((await slow).outputs).toHaveLength(1);
-    // The probes ran while the batch did.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    // Every probe was answered before the first batch ended.
+    expect(settled).toBe(0);
+    for (const answer of await Promise.all(slow)) expect(answer.outputs).toHaveLength(1);
   }, 30_000);
 });

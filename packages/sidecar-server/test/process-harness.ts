@@ -1,4 +1,5 @@
 import type * as TestingModule from "../src/testing/index.js";
+import { parseSamples, seriesNamed } from "./fixtures/metrics/metrics-harness.js";
 
 // The process tests run the built CLI through the package's own `testing` export, as a user's
 // tests would. Typed from the source, imported by URL so that type-checking needs no build.
@@ -9,4 +10,17 @@ export const { spawnSidecar, stopAllSidecars } = (await import(built)) as typeof
 export function portOfUrl(url: string | undefined): number {
   if (url === undefined) throw new Error("the listener is off");
   return Number(new URL(url).port);
+}
+
+/**
+ * Requests queued in a sidecar started with `--metrics-port`, from its
+ * `gpu_sidecar_pending_requests` gauge (summed over model versions).
+ */
+export async function pendingRequests(metricsUrl: string | undefined): Promise<number> {
+  if (metricsUrl === undefined) throw new Error("the metrics listener is off");
+  const samples = parseSamples(await (await fetch(metricsUrl)).text());
+  return seriesNamed(samples, "gpu_sidecar_pending_requests").reduce(
+    (sum, key) => sum + (samples.get(key) ?? 0),
+    0,
+  );
 }

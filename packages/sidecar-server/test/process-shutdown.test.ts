@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
-import { afterEach, describe, expect, it } from "vitest";
-import { portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { pendingRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import { bytesOf, http, SLOW_REPO, tempDir } from "./server-harness.js";
 
 afterEach(() => stopAllSidecars(1_000));
@@ -13,8 +13,13 @@ afterEach(() => stopAllSidecars(1_000));
 describe("gpu-sidecar shutdown", () => {
   it("on SIGTERM answers every accepted request, refuses new connections and calls, removes its socket and exits 0", async () => {
     const uds = join(tempDir(), "drain.sock");
-    const sidecar = spawnSidecar({ modelRepository: SLOW_REPO, uds });
-    const port = portOfUrl((await sidecar.serving).httpUrl);
+    const sidecar = spawnSidecar({
+      modelRepository: SLOW_REPO,
+      uds,
+      args: ["--metrics-port", "0"],
+    });
+    const { httpUrl, metricsUrl } = await sidecar.serving;
+    const port = portOfUrl(httpUrl);
     const client = createClient(
       GRPCInferenceService,
       createGrpcTransport({
@@ -27,9 +32,13 @@ describe("gpu-sidecar shutdown", () => {
       inputs: [{ name: "x", datatype: "FP32", shape: [1n, 4n] }],
       rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
     };
-    // 1 s per batch of up to 8: the first runs alone, the other 19 wait in three batches.
+    // 1 s per batch of up to 8: one batch runs, the rest wait in the queue.
     const accepted = Array.from({ length: 20 }, () => client.modelInfer(request));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // At least 12 queued behind a full running batch; the rest were sent on the same connection before.
+    await vi.waitUntil(async () => (await pendingRequests(metricsUrl)) >= 12, {
+      timeout: 10_000,
+      interval: 10,
+    });
     const stopped = sidecar.stop();
     await sidecar.waitForLog("draining");
 

@@ -5,10 +5,18 @@ import { join } from "node:path";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Sidecar } from "../src/index.js";
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from "../src/server/listeners.js";
-import { bytesOf, float32s, fraudFeatures, portOf, start, tempDir } from "./server-harness.js";
+import {
+  bytesOf,
+  float32s,
+  fraudFeatures,
+  portOf,
+  start,
+  tempDir,
+  watchQueues,
+} from "./server-harness.js";
 
 /** A repository with the demo-style mock model and a slow one whose queue holds one request. */
 function repository(): string {
@@ -59,8 +67,22 @@ describe("plain gRPC ModelInfer (the path without Connect's pipeline)", () => {
   let grpc: ReturnType<typeof createClient<typeof GRPCInferenceService>>;
   let viaConnect: ReturnType<typeof createClient<typeof GRPCInferenceService>>;
 
+  const queues = watchQueues();
+
+  /** Starts a `slow` call and resolves once `slow` has taken it off its queue: it runs. */
+  async function slowRunning(): Promise<{ readonly running: Promise<unknown> }> {
+    const before = queues.of("slow").dequeued;
+    const running = grpc.modelInfer(slowRequest);
+    await vi.waitUntil(() => queues.of("slow").dequeued > before, { timeout: 5_000, interval: 5 });
+    return { running };
+  }
+
   beforeAll(async () => {
-    sidecar = await start({ repository: repository(), uds: join(tempDir(), "s.sock") });
+    sidecar = await start({
+      repository: repository(),
+      uds: join(tempDir(), "s.sock"),
+      metrics: queues.metrics,
+    });
     base = `http://127.0.0.1:${portOf(sidecar.addresses.grpc)}`;
     grpc = createClient(GRPCInferenceService, createGrpcTransport({ baseUrl: base }));
     viaConnect = createClient(
@@ -121,21 +143,22 @@ describe("plain gRPC ModelInfer (the path without Connect's pipeline)", () => {
   });
 
   it("refuses at once with RESOURCE_EXHAUSTED when the queue is full", async () => {
-    const running = grpc.modelInfer(slowRequest);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    let ended = false;
+    const running = (await slowRunning()).running.finally(() => {
+      ended = true;
+    });
     const queued = grpc.modelInfer(slowRequest);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const started = performance.now();
+    await vi.waitUntil(() => queues.of("slow").depth === 1, { timeout: 5_000, interval: 5 });
     const refused = await codeOf(grpc.modelInfer(slowRequest));
     expect(refused?.code).toBe(Code.ResourceExhausted);
     expect(refused?.rawMessage).toMatch(/queue full/);
-    expect(performance.now() - started).toBeLessThan(150);
+    // At once: the refusal did not wait for the running batch to end.
+    expect(ended).toBe(false);
     await Promise.all([running, queued]);
   });
 
   it("ends a call at its gRPC deadline", async () => {
-    const running = grpc.modelInfer(slowRequest);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { running } = await slowRunning();
     const late = await codeOf(grpc.modelInfer(slowRequest, { timeoutMs: 50 }));
     expect(late?.code).toBe(Code.DeadlineExceeded);
     await running;

@@ -8,7 +8,7 @@ import { type Logger, pino } from "pino";
 import { expect } from "vitest";
 import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "../src/demo-model/fraud-reference.js";
 import type * as ServerModule from "../src/index.js";
-import type { Sidecar } from "../src/index.js";
+import type { Sidecar, SidecarMetrics } from "../src/index.js";
 
 // Model instances run the built worker entry (dist/instance-worker.js), so the sidecar under
 // test is the built one: run the package build first (turbo's test task does). Typed from the
@@ -39,6 +39,8 @@ export interface StartOptions {
   readonly drainGraceMs?: number;
   /** Default: silent. */
   readonly logger?: Logger;
+  /** Hooks the batchers call (the metrics port stays off). */
+  readonly metrics?: SidecarMetrics;
 }
 
 /** An in-process sidecar on ephemeral ports, silent. */
@@ -65,7 +67,54 @@ export function start(options: StartOptions): Promise<Sidecar> {
     },
     log: { level: "silent" },
   });
-  return startSidecar(config, { logger: options.logger ?? pino({ level: "silent" }) });
+  return startSidecar(config, {
+    logger: options.logger ?? pino({ level: "silent" }),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+  });
+}
+
+/** What {@link watchQueues} has seen of one model's batcher. */
+export interface QueueWatch {
+  /** Requests in the queue now. */
+  readonly depth: number;
+  /** Requests that left the queue (for a batch, or cancelled/expired there). */
+  readonly dequeued: number;
+  /** Batches that ended. */
+  readonly batches: number;
+}
+
+/**
+ * Batcher hooks (pass `metrics` to {@link start}) that keep each model's queue, so that a test
+ * waits for "the request is running" or "queued" instead of sleeping.
+ */
+export function watchQueues(): {
+  readonly metrics: SidecarMetrics;
+  of(model: string): QueueWatch;
+} {
+  const watches = new Map<string, { depth: number; dequeued: number; batches: number }>();
+  const of = (model: string) => {
+    let watch = watches.get(model);
+    if (watch === undefined) {
+      watch = { depth: 0, dequeued: 0, batches: 0 };
+      watches.set(model, watch);
+    }
+    return watch;
+  };
+  return {
+    metrics: {
+      batcherMetrics: (model) => ({
+        onQueueDepth(depth) {
+          const watch = of(model);
+          if (depth < watch.depth) watch.dequeued += watch.depth - depth;
+          watch.depth = depth;
+        },
+        onBatch() {
+          of(model).batches++;
+        },
+      }),
+    },
+    of: (model) => ({ ...of(model) }),
+  };
 }
 
 /** `rows` synthetic transactions, row-major. */

@@ -3,7 +3,7 @@ import { Agent } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildBinaryExtensionBody, parseBinaryExtensionBody } from "@gpu-sidecar/sidecar-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { fraudScore } from "../src/demo-model/fraud-reference.js";
 import type { Sidecar } from "../src/index.js";
 import {
@@ -18,6 +18,7 @@ import {
   postJson,
   start,
   tempDir,
+  watchQueues,
 } from "./server-harness.js";
 
 const LIMIT = 64 * 1024;
@@ -356,8 +357,10 @@ describe("REST v2 over mock models", () => {
   let sidecar: Sidecar;
   let port: number;
 
+  const queues = watchQueues();
+
   beforeAll(async () => {
-    sidecar = await start({ repository: FIXTURE_REPO });
+    sidecar = await start({ repository: FIXTURE_REPO, metrics: queues.metrics });
     port = portOf(sidecar.addresses.http);
   });
   afterAll(() => sidecar?.close());
@@ -389,17 +392,30 @@ describe("REST v2 over mock models", () => {
     };
     const body = { inputs: [x] };
     // The first request occupies the only instance for 300 ms; the second waits in the queue.
+    const dequeued = queues.of("slow").dequeued;
     const first = postJson(port, "/v2/models/slow/infer", body);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitUntil(() => queues.of("slow").dequeued > dequeued, { timeout: 5_000 });
     const abort = new AbortController();
     const second = postJson(port, "/v2/models/slow/infer", body, { signal: abort.signal });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await vi.waitUntil(() => queues.of("slow").depth === 1, { timeout: 5_000 });
     abort.abort();
     await expect(second).rejects.toThrow();
     expect((await first).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const after = (await http(port, "/v2/models/slow/stats")).json() as typeof before;
-    const [was, now] = [before.model_stats[0], after.model_stats[0]];
+    const stats = async () =>
+      ((await http(port, "/v2/models/slow/stats")).json() as typeof before).model_stats[0];
+    // The server learns of the abort when the socket closes; the failure is counted then.
+    let now = await stats();
+    await vi.waitUntil(
+      async () => {
+        now = await stats();
+        return (
+          (now?.inference_stats.fail.count ?? 0) >
+          (before.model_stats[0]?.inference_stats.fail.count ?? 0)
+        );
+      },
+      { timeout: 5_000 },
+    );
+    const was = before.model_stats[0];
     // Only the first request ran; the cancelled one left the queue and counts as failed.
     expect((now?.inference_count ?? 0) - (was?.inference_count ?? 0)).toBe(1);
     expect((now?.inference_stats.fail.count ?? 0) - (was?.inference_stats.fail.count ?? 0)).toBe(1);
