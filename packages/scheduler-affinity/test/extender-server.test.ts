@@ -1,12 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { createServer as createNetServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { spawnSidecar, stopAllSidecars } from "@gpu-sidecar/sidecar-server/testing";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { createExtenderServer, createSchedulerExtender } from "../src/index.js";
 import { fixture, simulatedCluster } from "./extender-fixtures.js";
 
@@ -71,75 +64,5 @@ describe("the extender over HTTP", () => {
     expect(unknown.status).toBe(404);
     const health = await fetch(`${base}/gpu-sidecar/healthz`);
     expect(await health.json()).toEqual({ status: "ok", nodes: 3, liveSidecars: 2 });
-  });
-});
-
-async function unusedPort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-describe("gpu-sidecar-scheduler serve, against a real sidecar", () => {
-  const children: ChildProcess[] = [];
-  afterAll(async () => {
-    for (const child of children) child.kill("SIGKILL");
-    await stopAllSidecars();
-  });
-
-  it("filters on what the sidecars' health watch and readiness say", async () => {
-    const { grpcUrl } = await spawnSidecar({ uds: false }).serving;
-    const dir = mkdtempSync(join(tmpdir(), "gpu-sidecar-scheduler-"));
-    const config = join(dir, "extender.yaml");
-    writeFileSync(
-      config,
-      [
-        "strategy: spread",
-        "lossGraceMs: 60000",
-        "pollIntervalMs: 200",
-        "nodes:",
-        `  - { name: gpu-node-a, sidecar: "${grpcUrl}", gpus: 2 }`,
-        `  - { name: gpu-node-b, sidecar: "http://127.0.0.1:${await unusedPort()}", gpus: 1 }`,
-      ].join("\n"),
-    );
-    const bin = join(import.meta.dirname, "..", "dist", "cli.js");
-    const extender = spawn(process.execPath, [bin, "serve", "--config", config, "--port", "0"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(extender);
-    const port = await new Promise<number>((resolve) =>
-      createInterface({ input: extender.stdout }).on("line", (line) => {
-        const record = JSON.parse(line) as { msg: string; port: number };
-        if (record.msg === "listening") resolve(record.port);
-      }),
-    );
-    const base = `http://127.0.0.1:${port}`;
-    await vi.waitUntil(
-      async () => {
-        const health = (await (await fetch(`${base}/healthz`)).json()) as { liveSidecars: number };
-        return health.liveSidecars === 1;
-      },
-      { timeout: 10_000, interval: 50 },
-    );
-    const args = JSON.parse(fixture("filter-args-node-names.json"));
-    args.NodeNames = ["gpu-node-a", "gpu-node-b"];
-    // The model list comes from the sidecar's statistics, polled after it turned serving.
-    let filter: Awaited<ReturnType<typeof post>>;
-    do {
-      filter = await post(base, "/filter", JSON.stringify(args));
-    } while ((filter.json.NodeNames as string[]).length === 0);
-    expect(filter.json).toMatchObject({
-      NodeNames: ["gpu-node-a"],
-      FailedAndUnresolvableNodes: {
-        "gpu-node-b": expect.stringMatching(
-          /^node gpu-node-b: sidecar http:\/\/127\.0\.0\.1:\d+ is unreachable$/,
-        ),
-      },
-      Error: "",
-    });
-    extender.kill("SIGTERM");
-    expect(await new Promise((resolve) => extender.once("exit", resolve))).toBe(0);
   });
 });
