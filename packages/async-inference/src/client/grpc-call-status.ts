@@ -27,13 +27,13 @@ export function grpcRequestHeaders(extra?: OutgoingHttpHeaders): OutgoingHttpHea
 }
 
 /**
- * The error of a stream reset before its answer. Unlike connect-node's mapping, every reset
- * that says no more than "no answer" is UNAVAILABLE: inference is a pure function of its
- * inputs, so a call that got no answer is safe to send again elsewhere.
+ * The gRPC code of a stream reset before its answer, the one table of reset codes. Unlike
+ * connect-node's mapping, every reset that says no more than "no answer" is UNAVAILABLE:
+ * inference is a pure function of its inputs, so a call that got no answer is safe to send
+ * again elsewhere. Undefined for a code that says nothing (NO_ERROR, unknown codes).
  */
-export function resetError(rstCode: number): ConnectError | undefined {
+export function resetCode(rstCode: number): Code | undefined {
   const c = constants;
-  let code: Code;
   switch (rstCode) {
     case c.NGHTTP2_PROTOCOL_ERROR:
     case c.NGHTTP2_INTERNAL_ERROR:
@@ -43,21 +43,23 @@ export function resetError(rstCode: number): ConnectError | undefined {
     case c.NGHTTP2_COMPRESSION_ERROR:
     case c.NGHTTP2_CONNECT_ERROR:
     case c.NGHTTP2_REFUSED_STREAM:
-      code = Code.Unavailable;
-      break;
+      return Code.Unavailable;
     case c.NGHTTP2_CANCEL:
-      code = Code.Canceled;
-      break;
+      return Code.Canceled;
     case c.NGHTTP2_ENHANCE_YOUR_CALM:
-      code = Code.ResourceExhausted;
-      break;
+      return Code.ResourceExhausted;
     case c.NGHTTP2_INADEQUATE_SECURITY:
     case c.NGHTTP2_HTTP_1_1_REQUIRED:
-      code = Code.PermissionDenied;
-      break;
+      return Code.PermissionDenied;
     default:
       return undefined;
   }
+}
+
+/** The error of a stream reset before its answer, by {@link resetCode}. */
+export function resetError(rstCode: number): ConnectError | undefined {
+  const code = resetCode(rstCode);
+  if (code === undefined) return undefined;
   return new ConnectError(`http/2 stream closed with error code 0x${rstCode.toString(16)}`, code);
 }
 

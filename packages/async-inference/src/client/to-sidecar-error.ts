@@ -1,5 +1,7 @@
+import { constants as http2Constants } from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ErrorCode, errorCodeOfGrpc, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { resetCode } from "./grpc-call-status.js";
 import { UNANSWERED_STREAM } from "./unanswered-stream.js";
 
 /**
@@ -27,18 +29,6 @@ const CONNECTION_FAILURES = new Set([
 ]);
 
 /**
- * HTTP/2 reset codes that say more than "no answer" (RFC 9113 §7, gRPC's mapping). Any other
- * reset of a stream the server did not answer (REFUSED_STREAM, a stream above a GOAWAY's last
- * stream id, INTERNAL_ERROR, ...) is UNAVAILABLE: inference is a pure function of its inputs,
- * so a call that got no answer is safe to send again.
- */
-const RESET_CODES: Readonly<Record<string, ErrorCode>> = {
-  NGHTTP2_ENHANCE_YOUR_CALM: ErrorCode.ResourceExhausted,
-  NGHTTP2_INADEQUATE_SECURITY: ErrorCode.FailedPrecondition,
-  NGHTTP2_HTTP_1_1_REQUIRED: ErrorCode.FailedPrecondition,
-};
-
-/**
  * The code of a call that failed in transport, before any answer: a broken or refused
  * connection, a reset stream (Node's ERR_HTTP2_STREAM_ERROR, whose message names the reset
  * code: "Stream closed with error code NGHTTP2_REFUSED_STREAM"), a stream closed unanswered.
@@ -52,8 +42,14 @@ function transportFailure(reason: unknown): ErrorCode | undefined {
     if (typeof code !== "string") continue;
     if (CONNECTION_FAILURES.has(code) || code === UNANSWERED_STREAM) return ErrorCode.Unavailable;
     if (code === "ERR_HTTP2_STREAM_ERROR") {
+      // Inference is a pure function of its inputs: a reset that says no more than "no answer"
+      // (REFUSED_STREAM, a stream above a GOAWAY's last id, a transport CANCEL) is UNAVAILABLE.
       const name = /NGHTTP2_[A-Z0-9_]+/.exec(error.message)?.[0] ?? "";
-      return RESET_CODES[name] ?? ErrorCode.Unavailable;
+      const rstCode = (http2Constants as Readonly<Record<string, unknown>>)[name];
+      const reset = typeof rstCode === "number" ? resetCode(rstCode) : undefined;
+      return reset === undefined || reset === Code.Canceled
+        ? ErrorCode.Unavailable
+        : errorCodeOfGrpc(reset);
     }
   }
   return undefined;
