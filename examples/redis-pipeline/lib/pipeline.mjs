@@ -12,7 +12,7 @@ import { GROUP, RESULTS, STREAM } from "./stream-names.mjs";
 
 const here = dirname(dirname(fileURLToPath(import.meta.url)));
 
-/** A sidecar serving only the fraud model on `socketPath` (its REST port for readiness). */
+/** A sidecar serving only the fraud model on `socketPath`, once it is ready. */
 async function startReadySidecar(socketPath) {
   const sidecar = spawnSidecar({
     uds: socketPath,
