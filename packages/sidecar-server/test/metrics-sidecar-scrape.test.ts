@@ -70,6 +70,7 @@ describe("metrics of a running sidecar", () => {
     expect(samples.get(`gpu_sidecar_batches_total{${TWIN}}`)).toBe(3);
     expect(samples.get(`gpu_sidecar_batch_size_rows_sum{${TWIN}}`)).toBe(6);
     expect(samples.get(`gpu_sidecar_pending_requests{${TWIN}}`)).toBe(0);
+    expect(samples.get(`gpu_sidecar_inflight_requests{${TWIN}}`)).toBe(0);
     expect(
       samples.get(`gpu_sidecar_request_duration_seconds_count{${TWIN},outcome="success"}`),
     ).toBe(3);

@@ -5,7 +5,7 @@ import { ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { pendingRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
+import { inFlightRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
 import { bytesOf, http, SLOW_REPO, tempDir } from "./server-harness.js";
 
 afterEach(() => stopAllSidecars(1_000));
@@ -33,9 +33,10 @@ describe("gpu-sidecar shutdown", () => {
       rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
     };
     // 1 s per batch of up to 8: one batch runs, the rest wait in the queue.
-    const accepted = Array.from({ length: 20 }, () => client.modelInfer(request));
-    // At least 12 queued behind a full running batch; the rest were sent on the same connection before.
-    await vi.waitUntil(async () => (await pendingRequests(metricsUrl)) >= 12, {
+    const sent = Array.from({ length: 20 }, () => client.modelInfer(request));
+    // The signal comes once the sidecar holds every one of them, queued or running: at least 12
+    // wait behind the running batch for two more batches of 1 s, so the drain begins with work.
+    await vi.waitUntil(async () => (await inFlightRequests(metricsUrl)) === sent.length, {
       timeout: 10_000,
       interval: 10,
     });
@@ -60,8 +61,12 @@ describe("gpu-sidecar shutdown", () => {
     // (Plain Connect calls that INTERNAL; the project's client, UNAVAILABLE and fails over.)
     expect(refusedRpc?.message).toContain("ENOENT");
 
-    const answers = await Promise.allSettled(accepted);
+    // All 20 accepted are answered, with the model's output: none lost, none failed.
+    const answers = await Promise.allSettled(sent);
     expect(answers.filter((answer) => answer.status === "rejected")).toEqual([]);
+    expect(
+      answers.map((answer) => (answer.status === "fulfilled" ? answer.value.outputs[0]?.name : "")),
+    ).toEqual(Array.from(sent, () => "y"));
     expect(await stopped).toEqual({ code: 0, signal: null, forced: false });
     expect(existsSync(uds)).toBe(false);
     expect(sidecar.logs.map((record) => record.msg)).toEqual(

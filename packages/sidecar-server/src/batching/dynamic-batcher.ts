@@ -226,6 +226,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
     if (request.trace !== undefined) request.queueSpan = startQueueSpan(request.trace);
     this.#pending++;
     this.#metrics?.onQueueDepth?.(this.#queue.size);
+    this.#metrics?.onInFlight?.(this.#pending);
     this.#schedulePump();
     return request.result;
   }
@@ -262,6 +263,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
       this.#schedulePump();
     }
     this.#pending--;
+    this.#metrics?.onInFlight?.(this.#pending);
     if (request.queueSpan !== undefined) {
       // Left the queue without a batch: expired, cancelled or failed there.
       endSpan(
