@@ -183,7 +183,7 @@ describe("loading a config file", () => {
 describe("environment overrides", () => {
   it("sets every key of the table from GPU_SIDECAR_* text", async () => {
     const config = await loadSidecarConfig({
-      cwd: "/work",
+      cwd: "/app",
       env: {
         GPU_SIDECAR_MODEL_REPOSITORY: "models",
         GPU_SIDECAR_HOST: "0.0.0.0",
@@ -222,7 +222,7 @@ describe("environment overrides", () => {
         limits: { max_request_bytes: 1024, drain_timeout_ms: 10, drain_grace_ms: 5 },
         auth: { bearer_token: "t0ken" },
       },
-      model_repository: "/work/models",
+      model_repository: "/app/models",
       model_control_mode: "explicit",
       strict_model_load: true,
       models: ["fraud", "ranker"],
@@ -332,7 +332,7 @@ describe("environment overrides", () => {
 describe("flag overrides", () => {
   it("accepts the parsed Triton flags, strings or typed values", async () => {
     const config = await loadSidecarConfig({
-      cwd: "/work",
+      cwd: "/app",
       env: {},
       flags: {
         modelRepository: "models",
@@ -349,13 +349,13 @@ describe("flag overrides", () => {
         logLevel: "trace",
       },
     });
-    expect(config.model_repository).toBe("/work/models");
+    expect(config.model_repository).toBe("/app/models");
     expect(config.server).toMatchObject({
       host: "::",
       http_port: 9100,
       grpc_port: 9101,
       metrics_port: false,
-      uds: { path: "/work/run/s.sock" },
+      uds: { path: "/app/run/s.sock" },
     });
     expect(config).toMatchObject({
       model_control_mode: "explicit",
