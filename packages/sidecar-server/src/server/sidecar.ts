@@ -21,6 +21,7 @@ import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
+import { REQUEST_COMPRESSIONS } from "./request-compression.js";
 import { createRequestLog } from "./request-log.js";
 import { createRestRouter } from "./rest-router.js";
 import { answerUnknownMethod } from "./unknown-method.js";
@@ -130,6 +131,7 @@ export async function startSidecar(
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
+    acceptCompression: [...REQUEST_COMPRESSIONS],
     fallback: answerUnknownMethod,
     interceptors: auth === undefined ? [] : [auth.interceptor],
   });
