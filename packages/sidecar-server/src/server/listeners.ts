@@ -175,7 +175,10 @@ function answerGrpcAsHotPath(stream: ServerHttp2Stream): void {
     } catch {
       return headers;
     }
-    const reencoded = { ...headers, "grpc-message": encodeGrpcMessage(decoded) };
+    const reencoded: OutgoingHttpHeaders = {
+      ...headers,
+      "grpc-message": encodeGrpcMessage(decoded),
+    };
     if (headers["grpc-status"] === String(Code.Internal) && decoded.startsWith(PARSE_FAILURE)) {
       reencoded["grpc-status"] = String(Code.InvalidArgument);
     }
