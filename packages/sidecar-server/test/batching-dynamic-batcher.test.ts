@@ -1,10 +1,10 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ErrorCode,
   type ModelSignature,
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
-import { Code, ConnectError } from "@connectrpc/connect";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DynamicBatcherConfig } from "../src/batching/batcher-config.js";
