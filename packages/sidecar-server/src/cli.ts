@@ -168,6 +168,10 @@ program
     "with --model-control-mode explicit: models to load at start (repeatable)",
   )
   .option("--strict-model-load", "exit non-zero when any model fails to load at start")
+  .option(
+    "--metrics-require-auth",
+    "scrapes of /metrics need the bearer token (server.auth.bearer_token); by default /metrics is open",
+  )
   .addOption(new Option("--log-level <level>", "pino log level (default info)").choices(LOG_LEVELS))
   .addHelpText(
     "after",

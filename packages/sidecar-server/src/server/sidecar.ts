@@ -16,7 +16,7 @@ import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { InstanceBatchEvent } from "../executor/executor-pool.js";
 import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
 import type { ModelStateSource } from "../metrics/model-state-gauge.js";
-import { createBearerAuth } from "./bearer-auth.js";
+import { createBearerAuth, requireBearerToken } from "./bearer-auth.js";
 import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
@@ -156,7 +156,10 @@ export async function startSidecar(
             auth,
             requestLog,
           }),
-    metrics: metrics?.handler,
+    metrics:
+      metrics?.handler !== undefined && config.metrics.require_auth && auth !== undefined
+        ? requireBearerToken(auth, metrics.handler)
+        : metrics?.handler,
     logger,
   });
   const { addresses } = listeners;
