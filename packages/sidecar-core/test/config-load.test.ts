@@ -82,7 +82,12 @@ describe("loading a config file", () => {
       model_control_mode: "explicit",
       strict_model_load: true,
       models: ["fraud", "ranker"],
-      metrics: { enabled: true, gpu_poll_interval_ms: 0, nvidia_smi_path: "/usr/bin/nvidia-smi" },
+      metrics: {
+        enabled: true,
+        gpu_poll_interval_ms: 0,
+        nvidia_smi_path: "/usr/bin/nvidia-smi",
+        require_auth: false,
+      },
       log: { level: "debug" },
     });
   });
@@ -205,6 +210,7 @@ describe("environment overrides", () => {
         GPU_SIDECAR_METRICS_ENABLED: "false",
         GPU_SIDECAR_GPU_POLL_INTERVAL_MS: "500",
         GPU_SIDECAR_NVIDIA_SMI_PATH: "/opt/bin/nvidia-smi",
+        GPU_SIDECAR_METRICS_REQUIRE_AUTH: "true",
         GPU_SIDECAR_LOG_LEVEL: "warn",
         PATH: "/usr/bin",
       },
@@ -230,6 +236,7 @@ describe("environment overrides", () => {
         enabled: false,
         gpu_poll_interval_ms: 500,
         nvidia_smi_path: "/opt/bin/nvidia-smi",
+        require_auth: true,
       },
       log: { level: "warn" },
     });

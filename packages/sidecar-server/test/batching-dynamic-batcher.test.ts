@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ErrorCode,
   type ModelSignature,
@@ -338,6 +339,40 @@ describe("cancellation", () => {
     expect((cancelled.error as SidecarError).code).toBe(ErrorCode.Cancelled);
     executor.runs[0]?.respond();
     expectRows(await neighbour, 1, 1);
+  });
+});
+
+describe("deadlines", () => {
+  // Connect's deadline signal and the gRPC hot path's abort with this reason.
+  const deadline = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
+
+  it("fails a queued or running request whose call's deadline passes with DEADLINE_EXCEEDED, as a timeout", async () => {
+    const { batcher, executor, outcomes } = setup({}, { instances: 1 });
+    const queued = new AbortController();
+    const running = new AbortController();
+    const ran = track(submitRows(batcher, 1, 0, { signal: running.signal }));
+    await settle();
+    const waited = track(submitRows(batcher, 1, 1, { signal: queued.signal }));
+    await settle();
+    queued.abort(deadline());
+    running.abort(deadline());
+    await settle();
+    expect((waited.error as SidecarError).code).toBe(ErrorCode.DeadlineExceeded);
+    expect((ran.error as SidecarError).code).toBe(ErrorCode.DeadlineExceeded);
+    executor.runs[0]?.respond();
+    await settle();
+    expect(outcomes.map((event) => event.outcome)).toEqual(["timeout", "timeout"]);
+  });
+
+  it("refuses a request whose deadline passed before it was queued with DEADLINE_EXCEEDED", async () => {
+    const { batcher, outcomes } = setup();
+    for (const reason of [deadline(), new DOMException("timed out", "TimeoutError")]) {
+      const error = await rejectionOf(
+        submitRows(batcher, 1, 0, { signal: AbortSignal.abort(reason) }),
+      );
+      expect(error.code).toBe(ErrorCode.DeadlineExceeded);
+    }
+    expect(outcomes.map((event) => event.outcome)).toEqual(["timeout", "timeout"]);
   });
 });
 

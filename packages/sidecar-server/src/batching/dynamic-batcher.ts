@@ -12,6 +12,7 @@ import {
   startBatchSpans,
   startQueueSpan,
 } from "../tracing/batch-spans.js";
+import { isDeadlineAbort } from "./abort-reason.js";
 import {
   asInternal,
   assembleInputs,
@@ -209,12 +210,23 @@ class Batcher implements DynamicBatcher, RequestOwner {
   submit(submission: InferenceSubmission): Promise<Tensor[]> {
     if (this.#closed !== undefined) return this.#refuse(this.#drainingError());
     if (submission.signal?.aborted) {
-      return this.#refuse(
-        new SidecarError(ErrorCode.Cancelled, "request cancelled before it was queued", {
-          cause: submission.signal.reason,
-        }),
-        "cancelled",
-      );
+      const cause = submission.signal.reason;
+      // An expired `grpc-timeout` (say `1m`) can pass before the request is decoded.
+      return isDeadlineAbort(cause)
+        ? this.#refuse(
+            new SidecarError(
+              ErrorCode.DeadlineExceeded,
+              "the deadline of the call passed before the request was queued",
+              { cause },
+            ),
+            "timeout",
+          )
+        : this.#refuse(
+            new SidecarError(ErrorCode.Cancelled, "request cancelled before it was queued", {
+              cause,
+            }),
+            "cancelled",
+          );
     }
     let request: InferenceRequest;
     try {
