@@ -186,18 +186,23 @@ const notANumber = fc.oneof(
   fc.string().filter((text) => !["NaN", "Infinity", "-Infinity"].includes(text)),
 );
 
+/** Any input name but `features`, some so long that an error must not echo them whole. */
+const wrongInputName = fc
+  .oneof(
+    fc.string({ maxLength: 40 }),
+    fc.integer({ min: 256, max: 70_000 }).map((length) => "n".repeat(length)),
+  )
+  .filter((name) => name !== "features");
+
+/** Any datatype but the models' FP32, known or not. */
+const wrongDatatype = fc.oneof(
+  fc.constantFrom(...DATATYPES.filter((datatype) => datatype !== "FP32")),
+  fc.string({ maxLength: 12 }).filter((datatype) => datatype !== "FP32"),
+);
+
 const tensorMutation: fc.Arbitrary<TensorMutation> = fc.oneof(
-  fc.record({
-    field: fc.constant("name" as const),
-    name: fc.string({ maxLength: 40 }).filter((name) => name !== "features"),
-  }),
-  fc.record({
-    field: fc.constant("datatype" as const),
-    datatype: fc.oneof(
-      fc.constantFrom(...DATATYPES.filter((datatype) => datatype !== "FP32")),
-      fc.string({ maxLength: 12 }).filter((datatype) => datatype !== "FP32"),
-    ),
-  }),
+  fc.record({ field: fc.constant("name" as const), name: wrongInputName }),
+  fc.record({ field: fc.constant("datatype" as const), datatype: wrongDatatype }),
   fc.record({
     field: fc.constant("shape" as const),
     shape: fc.oneof(
@@ -347,22 +352,8 @@ const messageMutation: fc.Arbitrary<MessageMutation> = fc.oneof(
     field: fc.constant("model-version" as const),
     version: fc.constantFrom("0", "-1", "abc", "99", "1.0", "../1"),
   }),
-  fc.record({
-    field: fc.constant("name" as const),
-    name: fc
-      .oneof(
-        fc.string({ maxLength: 40 }),
-        fc.integer({ min: 256, max: 70_000 }).map((length) => "n".repeat(length)),
-      )
-      .filter((name) => name !== "features"),
-  }),
-  fc.record({
-    field: fc.constant("datatype" as const),
-    datatype: fc.oneof(
-      fc.constantFrom(...DATATYPES.filter((datatype) => datatype !== "FP32")),
-      fc.string({ maxLength: 12 }).filter((datatype) => datatype !== "FP32"),
-    ),
-  }),
+  fc.record({ field: fc.constant("name" as const), name: wrongInputName }),
+  fc.record({ field: fc.constant("datatype" as const), datatype: wrongDatatype }),
   fc.record({
     field: fc.constant("shape" as const),
     shape: fc.oneof(

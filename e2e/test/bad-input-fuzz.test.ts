@@ -171,20 +171,27 @@ function restScores(answer: RestAnswer, rows: number): ArrayLike<number> {
   return output?.data ?? [];
 }
 
+/** An answered call: it must not have been refused, and its scores must be the reference's. */
+function checkAnswer(
+  expectation: Expectation,
+  scoresOf: (rows: number) => ArrayLike<number>,
+): void {
+  if (expectation.answer === "refused") throw new Error("answered, expected a refusal");
+  const differs = scoresDiffer(
+    expectation.model,
+    expectation.rows,
+    scoresOf(expectation.rows.length),
+  );
+  if (differs !== undefined) throw new Error(`wrong answer: ${differs}`);
+}
+
 function checkRest(answer: RestAnswer, expectation: Expectation): void {
   const { status } = answer;
   const whole = () => new TextDecoder().decode(answer.body);
   const text = () => whole().slice(0, 300);
   if (status >= 500 && status !== 503) throw new Error(`HTTP ${status}: ${text()}`);
   if (status === 200) {
-    if (expectation.answer === "refused")
-      throw new Error(`answered 200, expected a refusal: ${text()}`);
-    const differs = scoresDiffer(
-      expectation.model,
-      expectation.rows,
-      restScores(answer, expectation.rows.length),
-    );
-    if (differs !== undefined) throw new Error(`wrong answer: ${differs}`);
+    checkAnswer(expectation, (rows) => restScores(answer, rows));
     return;
   }
   if (expectation.answer === "valid")
@@ -319,15 +326,11 @@ function checkGrpc(
   if (grpcStatus === undefined)
     throw new Error(`no grpc-status (stream reset with ${answer.rstCode})`);
   if (grpcStatus === 0) {
-    if (expectation.answer === "refused") throw new Error(`answered OK, expected a refusal`);
-    const [first] = messagesOf(answer);
-    if (first === undefined) throw new Error(`OK without a message`);
-    const differs = scoresDiffer(
-      expectation.model,
-      expectation.rows,
-      grpcScores(first, expectation.rows.length),
-    );
-    if (differs !== undefined) throw new Error(`wrong answer: ${differs}`);
+    checkAnswer(expectation, (rows) => {
+      const [first] = messagesOf(answer);
+      if (first === undefined) throw new Error("OK without a message");
+      return grpcScores(first, rows);
+    });
     return;
   }
   if (expectation.answer === "valid")
