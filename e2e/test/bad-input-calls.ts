@@ -1,6 +1,6 @@
 // What the bad-input fuzz sends: every call as plain data (so that fast-check prints a failing
 // case readably), and the fast-check arbitraries that generate runs of them.
-import { DATATYPES } from "@gpu-sidecar/sidecar-core";
+import { DATATYPES, encodeGrpcEnvelope } from "@gpu-sidecar/sidecar-core";
 import fc from "fast-check";
 
 /** Small, so that bodies over the limit are cheap to send; 160 rows of JSON still fit. */
@@ -155,6 +155,8 @@ export type GrpcCall =
         | { readonly rows: readonly number[] }
         | { readonly mutation: MessageMutation }
       )[];
+      /** Bytes after the messages: none, a message of garbage, or an envelope cut short. */
+      readonly tail: Uint8Array;
     };
 
 export type Call = ValidCall | RestCall | GrpcCall;
@@ -476,6 +478,14 @@ const grpcCall: fc.Arbitrary<GrpcCall> = fc.oneof(
         fc.record({ mutation: messageMutation }),
       ),
       { minLength: 1, maxLength: 6 },
+    ),
+    tail: fc.oneof(
+      { arbitrary: fc.constant(new Uint8Array()), weight: 2 },
+      fc.uint8Array({ maxLength: 60 }).map(encodeGrpcEnvelope),
+      fc.uint8Array({ minLength: 1, maxLength: 60 }).map((bytes) => {
+        const cut = encodeGrpcEnvelope(bytes);
+        return cut.subarray(0, cut.byteLength - 1);
+      }),
     ),
   }),
 );

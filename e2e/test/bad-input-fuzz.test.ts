@@ -345,10 +345,15 @@ function checkGrpc(
   if (message === "") throw new Error(`gRPC status ${grpcStatus} without a message`);
 }
 
-/** A streamed request's answer: one response per request, by id; failed ones say why. */
+/**
+ * A stream of requests answers each one on its own, by id; a failed one says why. Malformed
+ * bytes after them (`tail`) may end the stream with an error, never a server fault, and may
+ * leave requests unanswered; every answer given must still be right.
+ */
 async function performStream(
   model: Model,
   parts: readonly ({ readonly rows: readonly number[] } | { readonly mutation: MessageMutation })[],
+  tail: Uint8Array = new Uint8Array(),
 ): Promise<void> {
   const expected = parts.map((part) =>
     "rows" in part
@@ -356,34 +361,45 @@ async function performStream(
       : { ...mutatedMessage(model, 4, part.mutation), valid: false, rows: firstRows(4) },
   );
   const envelopes = expected.map(({ init }, index) => envelope({ ...init, id: String(index) }));
-  const body = new Uint8Array(envelopes.reduce((sum, one) => sum + one.byteLength, 0));
+  const body = new Uint8Array(
+    envelopes.reduce((sum, one) => sum + one.byteLength, 0) + tail.byteLength,
+  );
   let offset = 0;
-  for (const one of envelopes) {
+  for (const one of [...envelopes, tail]) {
     body.set(one, offset);
     offset += one.byteLength;
   }
   const answer = await sendGrpc(`${SERVICE}ModelStreamInfer`, body);
-  if (answer.httpStatus !== 200 || answer.grpcStatus !== 0) {
-    throw new Error(
-      `HTTP ${answer.httpStatus}, gRPC status ${answer.grpcStatus} (${answer.message}), expected OK`,
-    );
+  const broken = tail.byteLength > 0;
+  if (answer.httpStatus !== 200 || answer.grpcStatus === undefined) {
+    throw new Error(`HTTP ${answer.httpStatus}, no grpc-status (reset with ${answer.rstCode})`);
+  }
+  if (answer.grpcStatus !== 0) {
+    if (!broken)
+      throw new Error(`gRPC status ${answer.grpcStatus} (${answer.message}), expected OK`);
+    if (SERVER_FAULT_CODES.has(answer.grpcStatus)) {
+      throw new Error(
+        `gRPC status ${answer.grpcStatus} (${answer.message}) for a client's mistake`,
+      );
+    }
   }
   const responses = messagesOf(answer).map((message) =>
     fromBinary(ModelStreamInferResponseSchema, message),
   );
-  if (responses.length !== parts.length)
+  if (!broken && responses.length !== parts.length)
     throw new Error(`${responses.length} responses to ${parts.length} requests`);
   const seen = new Set<string>();
   for (const response of responses) {
+    if (/^(UNKNOWN|INTERNAL|DATA_LOSS)\b/.test(response.errorMessage)) {
+      throw new Error(`a streamed request failed with ${response.errorMessage.slice(0, 300)}`);
+    }
     const id = response.inferResponse?.id ?? "";
-    const part = expected[Number(id)];
-    if (id === "" || part === undefined || seen.has(id))
-      throw new Error(`an answer with id "${id}"`);
+    const part = /^\d+$/.test(id) ? expected[Number(id)] : undefined;
+    // The garbage tail may parse as a request of its own; it can only have failed.
+    if (part === undefined && broken && response.errorMessage !== "") continue;
+    if (part === undefined || seen.has(id)) throw new Error(`an answer with id "${id}"`);
     seen.add(id);
     if (response.errorMessage !== "") {
-      if (/^(UNKNOWN|INTERNAL|DATA_LOSS)\b/.test(response.errorMessage)) {
-        throw new Error(`request ${id} failed with ${response.errorMessage.slice(0, 300)}`);
-      }
       if (part.valid)
         throw new Error(`valid request ${id} failed: ${response.errorMessage.slice(0, 300)}`);
       continue;
@@ -477,7 +493,7 @@ async function performCall(call: Call): Promise<void> {
     const { request, expectation } = restRequestOf(call);
     return checkRest(await sendRest(request), expectation);
   }
-  if (call.case === "stream") return performStream(call.model, call.parts);
+  if (call.case === "stream") return performStream(call.model, call.parts, call.tail);
   const { path, headers, body, expectation, allowInternal } = grpcRequestOf(call);
   return checkGrpc(await sendGrpc(path, body, headers), expectation, {
     internal: allowInternal,
@@ -577,7 +593,10 @@ describe("malformed requests among valid ones (seeded fuzz)", { timeout: 120_000
       `bad-input fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${runs} runs, ${calls} requests, ${ms} ms; ${connectParseFailures} unparseable messages answered INTERNAL by Connect (known gap)`,
     );
     if (details.failed) {
-      throw new Error(`${String(details.errorInstance)}\n${fc.defaultReportMessage(details)}`);
+      const died = sidecar.running ? "" : `\nThe sidecar died:\n${sidecar.recentOutput()}`;
+      throw new Error(
+        `${String(details.errorInstance)}\n${fc.defaultReportMessage(details)}${died}`,
+      );
     }
     expect(runs).toBeGreaterThan(0);
     expect(serverFaultLogs()).toEqual([]);
@@ -597,6 +616,6 @@ describe("malformed requests among valid ones (seeded fuzz)", { timeout: 120_000
       expect(ready.status).toBe(200);
     }
     expect((await sendRest({ path: "/v2/health/ready", method: "GET" })).status).toBe(200);
-    expect(sidecar.running).toBe(true);
+    expect(sidecar.running, sidecar.recentOutput()).toBe(true);
   });
 });
