@@ -157,6 +157,8 @@ export type GrpcCall =
       )[];
       /** Bytes after the messages: none, a message of garbage, or an envelope cut short. */
       readonly tail: Uint8Array;
+      /** A `grpc-timeout` that may pass while answers are being sent. */
+      readonly timeout: string | null;
     };
 
 export type Call = ValidCall | RestCall | GrpcCall;
@@ -487,6 +489,7 @@ const grpcCall: fc.Arbitrary<GrpcCall> = fc.oneof(
         return cut.subarray(0, cut.byteLength - 1);
       }),
     ),
+    timeout: fc.option(fc.constantFrom("1m", "3m", "10m", "30m")),
   }),
 );
 

@@ -347,13 +347,14 @@ function checkGrpc(
 
 /**
  * A stream of requests answers each one on its own, by id; a failed one says why. Malformed
- * bytes after them (`tail`) may end the stream with an error, never a server fault, and may
- * leave requests unanswered; every answer given must still be right.
+ * bytes after them (`tail`) or a deadline (`timeout`) may end the stream with an error, never a
+ * server fault, and may leave requests unanswered; every answer given must still be right.
  */
 async function performStream(
   model: Model,
   parts: readonly ({ readonly rows: readonly number[] } | { readonly mutation: MessageMutation })[],
   tail: Uint8Array = new Uint8Array(),
+  timeout: string | null = null,
 ): Promise<void> {
   const expected = parts.map((part) =>
     "rows" in part
@@ -369,8 +370,12 @@ async function performStream(
     body.set(one, offset);
     offset += one.byteLength;
   }
-  const answer = await sendGrpc(`${SERVICE}ModelStreamInfer`, body);
-  const broken = tail.byteLength > 0;
+  const answer = await sendGrpc(
+    `${SERVICE}ModelStreamInfer`,
+    body,
+    timeout === null ? {} : { "grpc-timeout": timeout },
+  );
+  const broken = tail.byteLength > 0 || timeout !== null;
   if (answer.httpStatus !== 200 || answer.grpcStatus === undefined) {
     throw new Error(`HTTP ${answer.httpStatus}, no grpc-status (reset with ${answer.rstCode})`);
   }
@@ -400,7 +405,9 @@ async function performStream(
     if (part === undefined || seen.has(id)) throw new Error(`an answer with id "${id}"`);
     seen.add(id);
     if (response.errorMessage !== "") {
-      if (part.valid)
+      const late =
+        timeout !== null && /^(DEADLINE_EXCEEDED|CANCELLED)\b/.test(response.errorMessage);
+      if (part.valid && !late)
         throw new Error(`valid request ${id} failed: ${response.errorMessage.slice(0, 300)}`);
       continue;
     }
@@ -493,7 +500,9 @@ async function performCall(call: Call): Promise<void> {
     const { request, expectation } = restRequestOf(call);
     return checkRest(await sendRest(request), expectation);
   }
-  if (call.case === "stream") return performStream(call.model, call.parts, call.tail);
+  if (call.case === "stream") {
+    return performStream(call.model, call.parts, call.tail, call.timeout);
+  }
   const { path, headers, body, expectation, allowInternal } = grpcRequestOf(call);
   return checkGrpc(await sendGrpc(path, body, headers), expectation, {
     internal: allowInternal,
