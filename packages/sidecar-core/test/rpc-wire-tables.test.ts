@@ -171,10 +171,16 @@ describe("grpc-message", () => {
   it("percent-encodes only what the gRPC spec asks, and decodes it back", () => {
     expect(encodeGrpcMessage('tensor "x": 2, 100%')).toBe('tensor "x": 2, 100%25');
     expect(encodeGrpcMessage("é\n")).toBe("%C3%A9%0A");
+    expect(encodeGrpcMessage("invalid grpc timeout value: ")).toBe(
+      "invalid grpc timeout value:%20",
+    );
+    expect(encodeGrpcMessage(" ")).toBe("%20");
     fc.assert(
       fc.property(fc.string({ unit: "grapheme" }), (message) => {
         const encoded = encodeGrpcMessage(message);
         expect(encoded).toMatch(/^[\x20-\x7e]*$/);
+        // A valid HTTP/2 field value: no whitespace at either end.
+        expect(encoded).not.toMatch(/^ | $/);
         expect(decodeGrpcMessage(encoded)).toBe(message);
       }),
     );

@@ -1,10 +1,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { connect as http2Connect } from "node:http2";
+import { type ClientHttp2Stream, connect as http2Connect } from "node:http2";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
-import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
+import {
+  encodeGrpcEnvelope,
+  GRPCInferenceService,
+  ModelInferRequestSchema,
+} from "@gpu-sidecar/sidecar-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Sidecar } from "../src/index.js";
 import { DEFAULT_MAX_CONCURRENT_STREAMS } from "../src/server/listeners.js";
@@ -162,6 +167,49 @@ describe("plain gRPC ModelInfer (the path without Connect's pipeline)", () => {
     const late = await codeOf(grpc.modelInfer(slowRequest, { timeoutMs: 50 }));
     expect(late?.code).toBe(Code.DeadlineExceeded);
     await running;
+  });
+
+  it("ends a ModelStreamInfer that has answered with its error: a deadline, or a malformed message", async () => {
+    const answered = create(ModelInferRequestSchema, {
+      modelName: "mock",
+      id: "a",
+      inputs: [{ name: "features", datatype: "FP32", shape: [1n, 16n] }],
+      rawInputContents: [bytesOf(fraudFeatures(1, 1))],
+    });
+    const session = http2Connect(base);
+    try {
+      // After the answer to a first request: the stream's deadline, then a message of garbage.
+      const endings = [
+        { headers: { "grpc-timeout": "300m" }, after: () => {}, code: Code.DeadlineExceeded },
+        {
+          headers: {},
+          after: (stream: ClientHttp2Stream) =>
+            stream.end(encodeGrpcEnvelope(Uint8Array.of(0xff, 0xff, 0xff))),
+          code: Code.InvalidArgument,
+        },
+      ];
+      for (const { headers, after, code } of endings) {
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/inference.GRPCInferenceService/ModelStreamInfer",
+          "content-type": "application/grpc",
+          te: "trailers",
+          ...headers,
+        });
+        const trailers = new Promise<Record<string, unknown>>((resolve) =>
+          stream.once("trailers", (received) => resolve(received)),
+        );
+        stream.write(encodeGrpcEnvelope(toBinary(ModelInferRequestSchema, answered)));
+        await new Promise((resolve) => stream.once("data", resolve));
+        after(stream);
+        stream.resume();
+        // One set of trailers with the error (twice threw in the server and ended the process).
+        expect((await trailers)["grpc-status"]).toBe(String(code));
+      }
+    } finally {
+      session.close();
+    }
+    expect((await grpc.modelInfer({ ...answered, id: "after" })).id).toBe("after");
   });
 
   it("announces a bound on concurrent streams on the h2c port and the Unix socket", async () => {

@@ -5,15 +5,22 @@ import { boundErrorMessage } from "./error-message.js";
  * ASCII (0x20–0x7E) and `%` itself percent-encoded, as the gRPC HTTP/2 protocol says. Not
  * `encodeURIComponent`, which also encodes `:` and `,`, which gRPC clients (grpc-js decodes with
  * `decodeURI`) then show as `%3A` and `%2C`. The message is bounded first (`boundErrorMessage`).
+ * A space that starts or ends it is encoded too: an HTTP/2 field value must not start or end
+ * with whitespace, and clients drop one that does (a message echoing an empty `grpc-timeout`
+ * reached them as no message at all).
  */
 export function encodeGrpcMessage(message: string): string {
+  const bytes = new TextEncoder().encode(boundErrorMessage(message));
   let encoded = "";
-  for (const byte of new TextEncoder().encode(boundErrorMessage(message))) {
+  bytes.forEach((byte, index) => {
+    const atEnd = index === 0 || index === bytes.length - 1;
     encoded +=
-      byte >= 0x20 && byte <= 0x7e && byte !== 0x25
+      byte > 0x20 && byte <= 0x7e && byte !== 0x25
         ? String.fromCharCode(byte)
-        : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
+        : byte === 0x20 && !atEnd
+          ? " "
+          : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  });
   return encoded;
 }
 

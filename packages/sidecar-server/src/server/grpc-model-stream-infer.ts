@@ -12,7 +12,13 @@ import {
 } from "@gpu-sidecar/sidecar-core";
 import type { Context } from "@opentelemetry/api";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
-import { GRPC_OK_TRAILERS, GRPC_RESPONSE_HEADERS, sendError, writable } from "./grpc-response.js";
+import {
+  errorTrailers,
+  GRPC_OK_TRAILERS,
+  GRPC_RESPONSE_HEADERS,
+  sendError,
+  writable,
+} from "./grpc-response.js";
 import type { RequestLog, RequestLogContext } from "./request-log.js";
 
 type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema>;
@@ -58,6 +64,8 @@ export function createGrpcModelStreamInfer(
     let inputEnded = false;
     let finished = false;
     let responded = false;
+    /** The trailers that end the call once answers have been sent: OK unless it failed. */
+    let trailers: Record<string, string> = GRPC_OK_TRAILERS;
 
     const finish = (outcome?: ConnectError) => {
       if (finished) return;
@@ -72,7 +80,14 @@ export function createGrpcModelStreamInfer(
       if (deadline !== undefined) clearTimeout(deadline);
       if (error !== undefined) {
         controller.abort(error);
-        sendError(stream, error);
+        if (!responded) {
+          sendError(stream, error);
+          return;
+        }
+        // Headers are out and their one `wantTrailers` handler sends `trailers`: a second
+        // handler would send trailers twice, which throws and took the process down.
+        trailers = errorTrailers(error);
+        if (writable(stream)) stream.end();
         return;
       }
       if (!writable(stream)) return;
@@ -91,7 +106,7 @@ export function createGrpcModelStreamInfer(
         responded = true;
         stream.respond(GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
         stream.once("wantTrailers", () => {
-          if (writable(stream) && !stream.sentTrailers) stream.sendTrailers(GRPC_OK_TRAILERS);
+          if (writable(stream) && !stream.sentTrailers) stream.sendTrailers(trailers);
         });
       }
       const envelope = encodeGrpcEnvelope(
