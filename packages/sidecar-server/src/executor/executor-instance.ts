@@ -213,9 +213,10 @@ export function createExecutorInstance(options: ExecutorInstanceOptions): Execut
         rejectLoaded(
           new SidecarError(ErrorCode.Unavailable, `${label} was closed before it loaded`),
         );
-        if (previous === "starting") {
-          await worker.terminate();
-        } else if (previous === "idle" || previous === "busy") {
+        // A starting worker is asked to close too, not terminated: terminating a thread inside
+        // onnxruntime's session creation can abort the whole process (a C++ exception escapes).
+        // It reads the request once its model loaded; if the load fails, it ends by itself.
+        if (previous === "starting" || previous === "idle" || previous === "busy") {
           await batchSettled;
           // Keep the process alive until the worker has unloaded the model and ended.
           worker.ref();
