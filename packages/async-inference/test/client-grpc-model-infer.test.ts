@@ -29,7 +29,7 @@ async function serve(
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   manager = new Http2SessionManager(`http://127.0.0.1:${port}`);
-  return createGrpcModelInferCall(manager);
+  return createGrpcModelInferCall(manager, undefined);
 }
 
 const request = create(ModelInferRequestSchema, { modelName: "m", id: "7" });
