@@ -12,7 +12,6 @@ import {
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ClientProtocol } from "../src/client/endpoint-transport.js";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
 import {
   resolveClientOptions,
@@ -125,12 +124,13 @@ describe("the token option", () => {
     }
   });
 
-  const paths: [string, (url: string) => Partial<SidecarClientOptions>][] = [
-    ["the gRPC hot path", () => ({ protocol: "grpc" as ClientProtocol })],
-    ["the Connect protocol", () => ({ protocol: "connect" as ClientProtocol })],
+  const paths: [string, Partial<SidecarClientOptions>][] = [
+    ["the gRPC hot path", { protocol: "grpc" }],
+    ["the Connect protocol", { protocol: "connect" }],
     [
       "a transport from createTransport",
-      (url) => ({ createTransport: () => createGrpcTransport({ baseUrl: url }) }),
+      // The endpoints here are TCP, whose URL is the base URL.
+      { createTransport: (address) => createGrpcTransport({ baseUrl: address.url }) },
     ],
   ];
 
@@ -138,7 +138,7 @@ describe("the token option", () => {
     "over %s: sent on infer, streams, readiness and the health watch",
     async (_, path) => {
       const server = await startServer();
-      const client = connect({ endpoint: server.url, token: "s3cret", ...path(server.url) });
+      const client = connect({ endpoint: server.url, token: "s3cret", ...path });
       expect(await client.infer(MODEL, x())).toHaveLength(1);
       const session = client.createStreamSession(MODEL);
       expect(await session.infer(x())).toHaveLength(1);
@@ -160,17 +160,7 @@ describe("the token option", () => {
     async (_, path) => {
       const first = await startServer();
       const second = await startServer();
-      const client = connect({
-        endpoints: [first.url, second.url],
-        ...path(first.url),
-        // The same transport for both endpoints would send both calls to `first`.
-        ...("createTransport" in path(first.url)
-          ? {
-              createTransport: (address: { baseUrl: string }) =>
-                createGrpcTransport({ baseUrl: address.baseUrl }),
-            }
-          : {}),
-      });
+      const client = connect({ endpoints: [first.url, second.url], ...path });
       await until(() => client.endpoints.every((endpoint) => endpoint.status === "serving"));
       const unary = await rejection(client.infer(MODEL, x()));
       expect(unary.code).toBe(ErrorCode.FailedPrecondition);
