@@ -88,17 +88,22 @@ export function createStreamSession(
     const { connection, requests, controller } = stream;
     const what = `ModelStreamInfer on ${connection.state.url}`;
     let failure: SidecarError;
+    /** Whether the way the stream ended says its endpoint cannot take requests now. */
+    let endpointDown = false;
     try {
       await connection.modelStreamInfer(requests, controller.signal, (response) =>
         dispatch(stream, response),
       );
-      // Only close() ends a session's stream: a server that ends it with OK is going away (or
-      // refuses streams), and every request it left unanswered is safe to send again.
+      // Only close() ends a session's stream: a server that ends it with OK while requests are
+      // pending is going away (or refuses streams), and each of them is safe to send again. An
+      // idle stream ended so (an idle timeout) says nothing of the endpoint.
       failure = new SidecarError(ErrorCode.Unavailable, `${what}: the server ended the stream`);
+      endpointDown = stream.pending.size > 0;
     } catch (reason) {
       failure = toSidecarError(reason, what, controller.signal.aborted);
+      endpointDown = failure.code === ErrorCode.Unavailable;
     }
-    if (failure.code === ErrorCode.Unavailable && !stream.halfClosed) {
+    if (endpointDown && !stream.halfClosed) {
       // Marked down at once, as a failed unary call marks it: the operator's retry of these
       // requests then goes to another endpoint instead of a new stream on this one.
       connection.markUnavailable(failure);
