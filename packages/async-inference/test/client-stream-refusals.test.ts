@@ -71,7 +71,7 @@ async function connect(endpoints: string[], protocol: ClientProtocol): Promise<S
 }
 
 /** The call's error, or a failure of the test when it has not settled within `ms`. */
-async function settledError(call: Promise<unknown>, ms = 5_000): Promise<SidecarError> {
+async function settledError(call: Promise<unknown>, ms = 10_000): Promise<SidecarError> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const hung = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the call did not settle within ${ms} ms`)), ms);
@@ -91,8 +91,10 @@ async function settledError(call: Promise<unknown>, ms = 5_000): Promise<Sidecar
   }
 }
 
+// Each test starts server processes, which takes seconds on a loaded machine.
 describe.each(["grpc", "connect"] as const)(
   "a server that refuses streams, over %s",
+  { timeout: 30_000 },
   (protocol) => {
     it("UNIMPLEMENTED: every call of the session fails with it at once, saying what to do", async () => {
       const only = await startServer("stream-unimplemented");
