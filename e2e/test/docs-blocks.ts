@@ -74,3 +74,15 @@ export function blocksOf(path: string): DocBlock[] {
   }
   return blocks;
 }
+
+/** `A=1 B=2 cmd args` → the environment and the command. */
+export function splitEnv(command: string): { env: Record<string, string>; rest: string } {
+  const env: Record<string, string> = {};
+  let rest = command;
+  for (;;) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(\S*)\s+/.exec(rest);
+    if (match === null) return { env, rest };
+    env[match[1] as string] = match[2] as string;
+    rest = rest.slice(match[0].length);
+  }
+}

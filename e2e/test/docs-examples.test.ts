@@ -9,7 +9,14 @@ import {
 } from "@gpu-sidecar/sidecar-server/testing";
 import { transform } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { blocksOf, type DocBlock, documentationFiles, REPOSITORY, setupOf } from "./docs-blocks.js";
+import {
+  blocksOf,
+  type DocBlock,
+  documentationFiles,
+  REPOSITORY,
+  setupOf,
+  splitEnv,
+} from "./docs-blocks.js";
 
 // Every fenced block of every README.md and docs/*.md runs here (CONTRIBUTING.md, "Docs that
 // run"): ts/js blocks as ES modules against a real sidecar, sh blocks command by command.
@@ -128,7 +135,7 @@ function segmentsOf(code: string): { sidecar: boolean; text: string }[] {
   };
   for (const line of lines) {
     const command = line.replace(/\s+#.*$/, "").trim();
-    if (CHECKED_ELSEWHERE.test(command)) continue;
+    if (CHECKED_ELSEWHERE.test(splitEnv(command).rest)) continue;
     if (SIDECAR_COMMAND.test(splitEnv(command).rest)) {
       flush();
       segments.push({ sidecar: true, text: command });
@@ -138,18 +145,6 @@ function segmentsOf(code: string): { sidecar: boolean; text: string }[] {
   }
   flush();
   return segments;
-}
-
-/** `A=1 B=2 cmd args` → the environment and the command. */
-function splitEnv(command: string): { env: Record<string, string>; rest: string } {
-  const env: Record<string, string> = {};
-  let rest = command;
-  for (;;) {
-    const match = /^([A-Z_][A-Z0-9_]*)=(\S*)\s+/.exec(rest);
-    if (match === null) return { env, rest };
-    env[match[1] as string] = match[2] as string;
-    rest = rest.slice(match[0].length);
-  }
 }
 
 async function runShell(block: DocBlock): Promise<void> {

@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPOSITORY } from "./docs-blocks.js";
+import { blocksOf, REPOSITORY, splitEnv } from "./docs-blocks.js";
 
 // Each published package as a user gets it: packed with pnpm (workspace ranges become
-// versions), installed with plain npm into an empty project from those tarballs. onnxruntime-node
-// is installed the way the server README tells a CPU-only machine to: ONNXRUNTIME_NODE_INSTALL=skip.
+// versions), installed with plain npm into an empty project from those tarballs, with the
+// environment of the server README's install command for a CPU-only or offline machine (read
+// from the README, so the command documented there is the one tested here).
 
 interface Manifest {
   readonly name: string;
@@ -32,6 +33,36 @@ const CLIENT_CLOSURE = [
   "@opentelemetry/api",
 ];
 
+/** The server README's offline install: the block whose opt-out names this test. */
+const OFFLINE_INSTALL = (() => {
+  const readme = "packages/sidecar-server/README.md";
+  const block = blocksOf(readme).find((candidate) =>
+    candidate.skip?.includes("e2e/test/packages-install.test.ts"),
+  );
+  if (block === undefined) {
+    throw new Error(`${readme} has no install block whose docs-test opt-out names this test`);
+  }
+  const { env, rest } = splitEnv(block.code.trim());
+  if (rest !== "npm install @gpu-sidecar/sidecar-server") {
+    throw new Error(`${block.where}: expected "<VAR>=<value> npm install …", found "${rest}"`);
+  }
+  return { where: block.where, env };
+})();
+
+/**
+ * The environment every npm install here runs with: the documented variables on top of ours,
+ * without any onnxruntime-node or ignore-scripts setting of our own that could do their work.
+ */
+const INSTALL_ENV: NodeJS.ProcessEnv = {
+  ...Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !/^(ONNXRUNTIME_NODE_|npm_config_(onnxruntime|ignore_scripts))/i.test(name),
+    ),
+  ),
+  ...OFFLINE_INSTALL.env,
+  npm_config_update_notifier: "false",
+};
+
 const packages = readdirSync(join(REPOSITORY, "packages"))
   .map((name) => join(REPOSITORY, "packages", name))
   .filter((dir) => existsSync(join(dir, "package.json")))
@@ -44,21 +75,17 @@ const packages = readdirSync(join(REPOSITORY, "packages"))
 const work = mkdtempSync(join(tmpdir(), "gpu-sidecar-pack-"));
 const tarballs = new Map<string, string>();
 
-function run(command: string, args: readonly string[], cwd: string): Promise<string> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = INSTALL_ENV,
+): Promise<string> {
   return new Promise((done, fail) => {
     execFile(
       command,
       args,
-      {
-        cwd,
-        timeout: INSTALL_TIMEOUT_MS,
-        maxBuffer: 64 << 20,
-        env: {
-          ...process.env,
-          ONNXRUNTIME_NODE_INSTALL: "skip",
-          npm_config_update_notifier: "false",
-        },
-      },
+      { cwd, env, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 64 << 20 },
       (error, stdout, stderr) => {
         if (error === null) done(stdout);
         else fail(new Error(`${command} ${args.join(" ")} in ${cwd}: ${error.message}\n${stderr}`));
@@ -91,6 +118,26 @@ function brokenLinks(file: string, root: string): string[] {
   }
   return broken;
 }
+
+/** Run in the installed project: its own gpu-sidecar answers one REST inference on `fraud`. */
+const SERVE_ONE = `
+import { spawnSidecar } from "@gpu-sidecar/sidecar-server/testing";
+const sidecar = spawnSidecar({ uds: false });
+try {
+  const { httpUrl } = await sidecar.serving;
+  const response = await fetch(httpUrl + "/v2/models/fraud/infer", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      inputs: [{ name: "features", shape: [1, 16], datatype: "FP32", data: new Array(16).fill(0.5) }],
+    }),
+  });
+  if (!response.ok) throw new Error(response.status + " " + (await response.text()));
+  console.log(JSON.stringify(await response.json()));
+} finally {
+  await sidecar.stop();
+}
+`;
 
 let everything: string;
 
@@ -149,16 +196,31 @@ describe("each package, packed and installed with npm", () => {
     60_000,
   );
 
-  it("gives a working gpu-sidecar command without downloading CUDA libraries", async () => {
+  it(`installed as ${OFFLINE_INSTALL.where} says, gives a working gpu-sidecar command without downloading CUDA libraries`, async () => {
+    // npm ran the install scripts (onnxruntime-node's among them): the variable skipped the download.
+    expect((await run("npm", ["config", "get", "ignore-scripts"], everything)).trim()).toBe(
+      "false",
+    );
+    const runtime = join(everything, "node_modules", "onnxruntime-node", "bin");
+    const files = readdirSync(runtime, { recursive: true, encoding: "utf8" });
+    expect(files.filter((file) => /providers_(cuda|shared|tensorrt)/.test(file))).toEqual([]);
+
     const version = await run("npx", ["--no-install", "gpu-sidecar", "--version"], everything);
     const { version: expected } = JSON.parse(
       readFileSync(join(REPOSITORY, "packages", "sidecar-server", "package.json"), "utf8"),
     ) as { version: string };
     expect(version.trim()).toBe(expected);
-    const runtime = join(everything, "node_modules", "onnxruntime-node", "bin");
-    const files = readdirSync(runtime, { recursive: true, encoding: "utf8" });
-    expect(files.filter((file) => /providers_cuda|providers_tensorrt/.test(file))).toEqual([]);
-  }, 60_000);
+    // The installed command serves the bundled ONNX model on the CPU runtime the tarball carries.
+    const answer = await run(
+      process.execPath,
+      ["--input-type=module", "-e", SERVE_ONE],
+      everything,
+    );
+    expect(JSON.parse(answer)).toMatchObject({
+      model_name: "fraud",
+      outputs: [{ name: "fraud_score", shape: [1, 1] }],
+    });
+  }, 120_000);
 });
 
 describe("the client installed on its own", () => {

@@ -3,9 +3,12 @@
 // server (the hot path and Connect) from both paths of the client (the hot path and Connect's
 // gRPC transport) and from a plain @grpc/grpc-js client, so that the paths cannot drift apart.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect as http2Connect, type IncomingHttpHeaders } from "node:http2";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { brotliCompressSync, gzipSync } from "node:zlib";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
@@ -15,9 +18,11 @@ import {
   traceContextInterceptor,
 } from "@gpu-sidecar/async-inference";
 import {
+  decodeGrpcMessage,
   ErrorCode,
   errorCodeOfGrpc,
   GRPCInferenceService,
+  ModelInferRequestSchema,
   SidecarError,
 } from "@gpu-sidecar/sidecar-core";
 import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
@@ -59,6 +64,16 @@ function repository(): string {
       inputs: [{ name: "x", datatype: "FP32", shape: [-1, FEATURES] }],
       outputs: [{ name: "y", datatype: "FP32", shape: [-1, 1] }],
       fixed_latency_us: 300_000,
+    },
+  });
+  // Answers in 20 ms: a call with a 1 ms deadline is always still running when it passes.
+  model("deadline", {
+    backend: "mock",
+    max_batch_size: 8,
+    mock: {
+      inputs: [{ name: "x", datatype: "FP32", shape: [-1, FEATURES] }],
+      outputs: [{ name: "y", datatype: "FP32", shape: [-1, 1] }],
+      fixed_latency_us: 20_000,
     },
   });
   model("slow", {
@@ -384,6 +399,83 @@ function streamCode(message: string): ErrorCode {
     : ErrorCode.Internal;
 }
 
+/** What a raw gRPC call saw: its status, message and `grpc-accept-encoding`, and any messages. */
+interface RawGrpcAnswer {
+  readonly status: number | undefined;
+  readonly message: string | undefined;
+  readonly acceptEncoding: string | undefined;
+  readonly bytes: number;
+}
+
+/** The protobuf bytes of a ModelInferRequest, as any client encodes it. */
+function requestBytes(request: Request, id = ""): Uint8Array {
+  return toBinary(
+    ModelInferRequestSchema,
+    create(ModelInferRequestSchema, {
+      modelName: request.model,
+      id,
+      inputs: [{ name: "x", datatype: "FP32", shape: [BigInt(request.rows), BigInt(FEATURES)] }],
+      rawInputContents: [inputBytes(request)],
+    }),
+  );
+}
+
+/** One gRPC length-prefixed message; `compressed` sets its flag. */
+function envelope(payload: Uint8Array, compressed = false): Buffer {
+  const framed = Buffer.alloc(5 + payload.byteLength);
+  framed[0] = compressed ? 1 : 0;
+  framed.writeUInt32BE(payload.byteLength, 1);
+  framed.set(payload, 5);
+  return framed;
+}
+
+/**
+ * A gRPC call written by hand on node:http2, for what no client sends: a chosen
+ * `grpc-encoding` or `grpc-timeout`, a malformed compressed message.
+ */
+function rawGrpc(
+  port: number | undefined,
+  method: "ModelInfer" | "ModelStreamInfer",
+  headers: Record<string, string>,
+  body: Uint8Array,
+): Promise<RawGrpcAnswer> {
+  return new Promise((resolve, reject) => {
+    const session = http2Connect(`http://127.0.0.1:${port}`);
+    session.on("error", reject);
+    const stream = session.request({
+      ":method": "POST",
+      ":path": `/inference.GRPCInferenceService/${method}`,
+      "content-type": "application/grpc",
+      te: "trailers",
+      ...headers,
+    });
+    const seen: IncomingHttpHeaders = {};
+    let bytes = 0;
+    stream.on("response", (response) => Object.assign(seen, response));
+    stream.on("trailers", (trailers) => Object.assign(seen, trailers));
+    stream.on("data", (chunk: Buffer) => {
+      bytes += chunk.byteLength;
+    });
+    stream.on("error", reject);
+    stream.on("close", () => {
+      session.close();
+      const header = (name: string) => {
+        const value = seen[name];
+        return typeof value === "string" ? value : undefined;
+      };
+      const status = header("grpc-status");
+      const message = header("grpc-message");
+      resolve({
+        status: status === undefined ? undefined : Number(status),
+        message: message === undefined ? undefined : decodeGrpcMessage(message),
+        acceptEncoding: header("grpc-accept-encoding"),
+        bytes,
+      });
+    });
+    stream.end(body);
+  });
+}
+
 const SERVER_PATHS = [
   ["hot path", true],
   ["Connect", false],
@@ -451,6 +543,97 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
     } finally {
       service.close();
     }
+  });
+
+  it("answers an expired grpc-timeout (1m, 1n) with DEADLINE_EXCEEDED, never CANCELLED, unary and stream", async () => {
+    const port = sidecar.addresses.grpc?.port;
+    for (const timeout of ["1m", "1n"]) {
+      for (const method of ["ModelInfer", "ModelStreamInfer"] as const) {
+        const answer = await rawGrpc(
+          port,
+          method,
+          { "grpc-timeout": timeout },
+          envelope(requestBytes({ model: "deadline", rows: 1 })),
+        );
+        expect(answer.status, `${method} ${timeout}`).toBe(grpc.status.DEADLINE_EXCEEDED);
+      }
+    }
+  });
+
+  it("refuses a message compression it does not support with UNIMPLEMENTED, naming those it does", async () => {
+    const port = sidecar.addresses.grpc?.port;
+    const message = requestBytes({ model: "mock", rows: 1 });
+    for (const encoding of ["deflate", "zstd", "snappy"]) {
+      for (const method of ["ModelInfer", "ModelStreamInfer"] as const) {
+        const answer = await rawGrpc(
+          port,
+          method,
+          { "grpc-encoding": encoding },
+          envelope(message, true),
+        );
+        expect(answer, `${method} ${encoding}`).toMatchObject({
+          status: grpc.status.UNIMPLEMENTED,
+          message: `unknown compression "${encoding}": supported encodings are gzip,br`,
+          acceptEncoding: "gzip,br",
+        });
+        record(`unsupported compression ${method}`, serverPath, {
+          ok: false,
+          code: errorCodeOfGrpc(answer.status ?? 0),
+          message: (answer.message ?? "").replace(encoding, "<encoding>"),
+        });
+      }
+    }
+  });
+
+  it("answers gzip and br messages, and a message that does not decompress or parse with INVALID_ARGUMENT, never INTERNAL", async () => {
+    const port = sidecar.addresses.grpc?.port;
+    const message = requestBytes({ model: "mock", rows: 1 });
+    const gzip = gzipSync(message);
+    const br = brotliCompressSync(message);
+    for (const method of ["ModelInfer", "ModelStreamInfer"] as const) {
+      for (const [encoding, compressed] of [
+        ["gzip", gzip],
+        ["br", br],
+      ] as const) {
+        const answered = await rawGrpc(
+          port,
+          method,
+          { "grpc-encoding": encoding },
+          envelope(compressed, true),
+        );
+        expect(answered.status, `${method} ${encoding}`).toBe(grpc.status.OK);
+        expect(answered.bytes, `${method} ${encoding}`).toBeGreaterThan(0);
+      }
+      const malformed = [
+        ["gzip", "truncated", gzip.subarray(0, gzip.byteLength - 6)],
+        ["gzip", "not gzip", Buffer.from("not gzip at all")],
+        ["br", "truncated", br.subarray(0, br.byteLength - 3)],
+        ["br", "not br", Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 255))],
+        ["gzip", "not protobuf", gzipSync(Buffer.from([0xff, 0xff, 0xff]))],
+      ] as const;
+      for (const [encoding, what, payload] of malformed) {
+        const answer = await rawGrpc(
+          port,
+          method,
+          { "grpc-encoding": encoding },
+          envelope(payload, true),
+        );
+        expect(answer.status, `${method} ${encoding} ${what}`).toBe(grpc.status.INVALID_ARGUMENT);
+        record(`${method}: ${encoding} ${what}`, serverPath, {
+          ok: false,
+          code: errorCodeOfGrpc(answer.status ?? 0),
+          message: answer.message ?? "",
+        });
+      }
+    }
+    // Uncompressed, a message that is not protobuf takes the hot path where there is one.
+    const answer = await rawGrpc(port, "ModelInfer", {}, envelope(Buffer.from([0xff, 0xff, 0xff])));
+    expect(answer.status).toBe(grpc.status.INVALID_ARGUMENT);
+    record("ModelInfer: not protobuf", serverPath, {
+      ok: false,
+      code: errorCodeOfGrpc(answer.status ?? 0),
+      message: answer.message ?? "",
+    });
   });
 
   describe.each(CALLERS)("%s", (kind) => {

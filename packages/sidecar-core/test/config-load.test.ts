@@ -82,7 +82,12 @@ describe("loading a config file", () => {
       model_control_mode: "explicit",
       strict_model_load: true,
       models: ["fraud", "ranker"],
-      metrics: { enabled: true, gpu_poll_interval_ms: 0, nvidia_smi_path: "/usr/bin/nvidia-smi" },
+      metrics: {
+        enabled: true,
+        gpu_poll_interval_ms: 0,
+        nvidia_smi_path: "/usr/bin/nvidia-smi",
+        require_auth: false,
+      },
       log: { level: "debug" },
     });
   });
@@ -183,7 +188,7 @@ describe("loading a config file", () => {
 describe("environment overrides", () => {
   it("sets every key of the table from GPU_SIDECAR_* text", async () => {
     const config = await loadSidecarConfig({
-      cwd: "/work",
+      cwd: "/app",
       env: {
         GPU_SIDECAR_MODEL_REPOSITORY: "models",
         GPU_SIDECAR_HOST: "0.0.0.0",
@@ -205,6 +210,7 @@ describe("environment overrides", () => {
         GPU_SIDECAR_METRICS_ENABLED: "false",
         GPU_SIDECAR_GPU_POLL_INTERVAL_MS: "500",
         GPU_SIDECAR_NVIDIA_SMI_PATH: "/opt/bin/nvidia-smi",
+        GPU_SIDECAR_METRICS_REQUIRE_AUTH: "true",
         GPU_SIDECAR_LOG_LEVEL: "warn",
         PATH: "/usr/bin",
       },
@@ -222,7 +228,7 @@ describe("environment overrides", () => {
         limits: { max_request_bytes: 1024, drain_timeout_ms: 10, drain_grace_ms: 5 },
         auth: { bearer_token: "t0ken" },
       },
-      model_repository: "/work/models",
+      model_repository: "/app/models",
       model_control_mode: "explicit",
       strict_model_load: true,
       models: ["fraud", "ranker"],
@@ -230,6 +236,7 @@ describe("environment overrides", () => {
         enabled: false,
         gpu_poll_interval_ms: 500,
         nvidia_smi_path: "/opt/bin/nvidia-smi",
+        require_auth: true,
       },
       log: { level: "warn" },
     });
@@ -332,7 +339,7 @@ describe("environment overrides", () => {
 describe("flag overrides", () => {
   it("accepts the parsed Triton flags, strings or typed values", async () => {
     const config = await loadSidecarConfig({
-      cwd: "/work",
+      cwd: "/app",
       env: {},
       flags: {
         modelRepository: "models",
@@ -349,13 +356,13 @@ describe("flag overrides", () => {
         logLevel: "trace",
       },
     });
-    expect(config.model_repository).toBe("/work/models");
+    expect(config.model_repository).toBe("/app/models");
     expect(config.server).toMatchObject({
       host: "::",
       http_port: 9100,
       grpc_port: 9101,
       metrics_port: false,
-      uds: { path: "/work/run/s.sock" },
+      uds: { path: "/app/run/s.sock" },
     });
     expect(config).toMatchObject({
       model_control_mode: "explicit",

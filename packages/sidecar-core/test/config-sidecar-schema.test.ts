@@ -53,7 +53,12 @@ describe("sidecar config defaults", () => {
       model_control_mode: "none",
       strict_model_load: false,
       models: [],
-      metrics: { enabled: true, gpu_poll_interval_ms: 2000, nvidia_smi_path: "nvidia-smi" },
+      metrics: {
+        enabled: true,
+        gpu_poll_interval_ms: 2000,
+        nvidia_smi_path: "nvidia-smi",
+        require_auth: false,
+      },
       log: { level: "info" },
     });
   });
@@ -326,6 +331,21 @@ describe("sidecar config cross-field checks", () => {
     expect(
       parseSidecarConfig({ ...repo, model_control_mode: "explicit", models: ["fraud"] }).models,
     ).toEqual(["fraud"]);
+  });
+
+  it("requires a bearer token for metrics.require_auth, naming both keys", () => {
+    const issue = issueAt({ ...repo, metrics: { require_auth: true } }, "metrics.require_auth");
+    expect(issue.message).toContain("server.auth.bearer_token");
+    expect(
+      issueAt({ ...repo, metrics: { require_auth: "yes" } }, "metrics.require_auth").message,
+    ).toBe("expected true or false");
+    expect(
+      parseSidecarConfig({
+        ...repo,
+        server: { auth: { bearer_token: "t" } },
+        metrics: { require_auth: true },
+      }).metrics.require_auth,
+    ).toBe(true);
   });
 
   it("rejects a model listed twice", () => {

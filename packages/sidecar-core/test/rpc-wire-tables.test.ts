@@ -2,6 +2,7 @@ import { Code } from "@connectrpc/connect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ErrorCode, SidecarError } from "../src/index.js";
+import { boundErrorMessage } from "../src/rpc/error-message.js";
 import { decodeGrpcMessage, encodeGrpcMessage } from "../src/rpc/grpc-message.js";
 import { formatGrpcTimeout, parseGrpcTimeout } from "../src/rpc/grpc-timeout.js";
 import { tensorsOfMessage, tensorsToMessage } from "../src/rpc/infer-tensors.js";
@@ -156,6 +157,15 @@ describe("grpc-message", () => {
     expect(wide).not.toContain("\uFFFD");
     const short = "x".repeat(512);
     expect(decodeGrpcMessage(encodeGrpcMessage(short))).toBe(short);
+  });
+
+  it("bounds REST error bodies and stream error messages with the same helper", () => {
+    const message = `model "${"m".repeat(70_000)}" is not loaded; load it first`;
+    expect(boundErrorMessage(message)).toBe(decodeGrpcMessage(encodeGrpcMessage(message)));
+    const streamed = formatStreamError(ErrorCode.NotFound, message);
+    expect(streamed.length).toBeLessThan(1_000);
+    expect(streamed.startsWith('NOT_FOUND: model "mmm')).toBe(true);
+    expect(streamErrorCode(streamed)).toBe(ErrorCode.NotFound);
   });
 
   it("percent-encodes only what the gRPC spec asks, and decodes it back", () => {

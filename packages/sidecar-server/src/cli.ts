@@ -6,6 +6,7 @@ import {
   LOG_LEVELS,
   loadSidecarConfig,
   MODEL_CONTROL_MODES,
+  type SidecarConfig,
   type SidecarConfigFlags,
 } from "@gpu-sidecar/sidecar-core/config";
 import { Command, CommanderError, Option } from "commander";
@@ -13,6 +14,7 @@ import { type Logger, pino } from "pino";
 import { createConfiguredMetrics } from "./metrics/configured-metrics.js";
 import { SERVER_VERSION } from "./server/server-info.js";
 import { type Sidecar, startSidecar } from "./server/sidecar.js";
+import { reloadSidecar } from "./server/sidecar-reload.js";
 
 /** Exit code of a configuration the sidecar cannot start with (a usage error, as in sysexits). */
 const EXIT_CONFIG = 2;
@@ -64,8 +66,14 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
   };
   for (const signal of TERMINATING_SIGNALS) process.on(signal, onSignal);
   // SIGHUP is "reload" for servers (and is sent when a terminal closes): re-read the settings
-  // that can change in place rather than die.
-  process.on("SIGHUP", () => reload(flags, logger));
+  // that can change in place rather than die. One reload at a time, in signal order.
+  let running = config;
+  let reloading = Promise.resolve();
+  process.on("SIGHUP", () => {
+    reloading = reloading.then(async () => {
+      running = await reload(flags, logger, running, sidecar);
+    });
+  });
   const metrics = createConfiguredMetrics(config, logger);
   try {
     sidecar = await startSidecar(config, { logger, ...(metrics === undefined ? {} : { metrics }) });
@@ -86,23 +94,51 @@ async function serve(flags: SidecarConfigFlags): Promise<void> {
   if (signalled) drain(sidecar);
 }
 
-/** Applies what can change without a restart: the log level, from the config file or environment. */
-function reload(flags: SidecarConfigFlags, logger: Logger): void {
-  loadSidecarConfig({ flags }).then(
-    (next) => {
-      logger.level = next.log.level;
-      logger.info(
-        { signal: "SIGHUP", logLevel: next.log.level },
-        "reloaded the log level; other settings take effect on restart",
-      );
-    },
-    (error: unknown) => {
-      logger.error(
-        { signal: "SIGHUP", reason: SidecarError.from(error).message },
-        "reload failed: keeping the running settings",
-      );
-    },
-  );
+/**
+ * Applies what can change without a restart, from the config file, environment and flags read
+ * again: the log level, and in explicit model control the models the config names. Logs what
+ * it reloaded and which changed settings wait for a restart; returns the config in effect.
+ */
+async function reload(
+  flags: SidecarConfigFlags,
+  logger: Logger,
+  running: SidecarConfig,
+  sidecar: Sidecar | undefined,
+): Promise<SidecarConfig> {
+  const signal = "SIGHUP";
+  let next: SidecarConfig;
+  try {
+    next = await loadSidecarConfig({ flags });
+  } catch (error) {
+    logger.error(
+      { signal, reason: SidecarError.from(error).message },
+      "reload failed: keeping the running settings",
+    );
+    return running;
+  }
+  logger.level = next.log.level;
+  // Still starting: the models load as the start's config says; only the log level changes.
+  const models = sidecar?.models;
+  const outcome = models === undefined ? undefined : await reloadSidecar(models, running, next);
+  const restartNeeded = outcome?.restartNeeded ?? [];
+  if (outcome?.modelsReloaded) {
+    const { loaded, unloaded, failed } = outcome;
+    logger[failed.length > 0 ? "warn" : "info"](
+      { signal, logLevel: next.log.level, loaded, unloaded, failed, restartNeeded },
+      "reloaded the log level and the models the config names",
+    );
+  } else {
+    logger.info(
+      { signal, logLevel: next.log.level, restartNeeded },
+      models === undefined
+        ? "reloaded the log level; the models load as configured at start"
+        : "reloaded the log level; models reload only with model_control_mode explicit",
+    );
+  }
+  if (restartNeeded.length > 0) {
+    logger.warn({ signal, settings: restartNeeded }, "changed settings take effect on restart");
+  }
+  return outcome?.running ?? { ...running, log: next.log };
 }
 
 function removeSocket(path: string | false): void {
@@ -168,6 +204,10 @@ program
     "with --model-control-mode explicit: models to load at start (repeatable)",
   )
   .option("--strict-model-load", "exit non-zero when any model fails to load at start")
+  .option(
+    "--metrics-require-auth",
+    "scrapes of /metrics need the bearer token (server.auth.bearer_token); by default /metrics is open",
+  )
   .addOption(new Option("--log-level <level>", "pino log level (default info)").choices(LOG_LEVELS))
   .addHelpText(
     "after",
@@ -177,8 +217,10 @@ Every setting, its environment variable and the config file format: docs/config.
 
 On SIGTERM, SIGINT, SIGQUIT or SIGUSR2 the sidecar reports NOT_SERVING, refuses new work,
 finishes queued and running requests within server.limits.drain_timeout_ms, removes its socket
-and exits 0. On SIGHUP it re-reads the log level from the config file and environment and keeps
-serving.`,
+and exits 0. On SIGHUP it re-reads the config file, environment and flags and applies what can
+change in place: the log level, and with model_control_mode explicit the models it names (new
+ones load, removed ones unload); it logs what it reloaded and which changed settings need a
+restart.`,
   )
   .action((flags: SidecarConfigFlags) => serve(flags));
 

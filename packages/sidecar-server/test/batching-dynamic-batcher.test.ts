@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import {
   ErrorCode,
   type ModelSignature,
@@ -33,6 +34,7 @@ function setup(
   const batches: BatchEvent[] = [];
   const outcomes: RequestOutcomeEvent[] = [];
   const depths: number[] = [];
+  const inFlight: number[] = [];
   const batcher = createDynamicBatcher({
     signature: model,
     config: { max_batch_size: 8, ...config },
@@ -41,9 +43,10 @@ function setup(
       onBatch: (event) => batches.push(event),
       onOutcome: (event) => outcomes.push(event),
       onQueueDepth: (depth) => depths.push(depth),
+      onInFlight: (count) => inFlight.push(count),
     },
   });
-  return { batcher, executor, batches, outcomes, depths };
+  return { batcher, executor, batches, outcomes, depths, inFlight };
 }
 
 /** Submits `rows` rows whose values are `base`, `base + 1`, … (width 2). */
@@ -336,6 +339,40 @@ describe("cancellation", () => {
     expect((cancelled.error as SidecarError).code).toBe(ErrorCode.Cancelled);
     executor.runs[0]?.respond();
     expectRows(await neighbour, 1, 1);
+  });
+});
+
+describe("deadlines", () => {
+  // Connect's deadline signal and the gRPC hot path's abort with this reason.
+  const deadline = () => new ConnectError("the operation timed out", Code.DeadlineExceeded);
+
+  it("fails a queued or running request whose call's deadline passes with DEADLINE_EXCEEDED, as a timeout", async () => {
+    const { batcher, executor, outcomes } = setup({}, { instances: 1 });
+    const queued = new AbortController();
+    const running = new AbortController();
+    const ran = track(submitRows(batcher, 1, 0, { signal: running.signal }));
+    await settle();
+    const waited = track(submitRows(batcher, 1, 1, { signal: queued.signal }));
+    await settle();
+    queued.abort(deadline());
+    running.abort(deadline());
+    await settle();
+    expect((waited.error as SidecarError).code).toBe(ErrorCode.DeadlineExceeded);
+    expect((ran.error as SidecarError).code).toBe(ErrorCode.DeadlineExceeded);
+    executor.runs[0]?.respond();
+    await settle();
+    expect(outcomes.map((event) => event.outcome)).toEqual(["timeout", "timeout"]);
+  });
+
+  it("refuses a request whose deadline passed before it was queued with DEADLINE_EXCEEDED", async () => {
+    const { batcher, outcomes } = setup();
+    for (const reason of [deadline(), new DOMException("timed out", "TimeoutError")]) {
+      const error = await rejectionOf(
+        submitRows(batcher, 1, 0, { signal: AbortSignal.abort(reason) }),
+      );
+      expect(error.code).toBe(ErrorCode.DeadlineExceeded);
+    }
+    expect(outcomes.map((event) => event.outcome)).toEqual(["timeout", "timeout"]);
   });
 });
 
@@ -692,14 +729,17 @@ describe("injected clock", () => {
 });
 
 describe("metrics and statistics", () => {
-  it("reports batches, outcomes, queue depth and Triton counters", async () => {
-    const { batcher, executor, batches, outcomes, depths } = setup(
+  it("reports batches, outcomes, queue depth, requests in flight and Triton counters", async () => {
+    const { batcher, executor, batches, outcomes, depths, inFlight } = setup(
       { max_queue_delay_us: 2_000 },
       { instances: 1 },
     );
     const ok = [submitRows(batcher, 2, 0), submitRows(batcher, 1, 2)];
     await vi.advanceTimersByTimeAsync(2);
     await vi.advanceTimersByTimeAsync(3);
+    // Running: out of the queue, still in flight.
+    expect(executor.runs).toHaveLength(1);
+    expect([depths.at(-1), inFlight.at(-1)]).toEqual([0, 2]);
     executor.runs[0]?.respond();
     await Promise.all(ok);
     const expired = track(submitRows(batcher, 1, 0, { timeoutUs: 1_000 }));
@@ -709,6 +749,7 @@ describe("metrics and statistics", () => {
     expect(outcomes.map((event) => event.outcome)).toEqual(["success", "success", "timeout"]);
     expect(outcomes[0]).toEqual({ outcome: "success", rows: 2, queueTimeMs: 2, totalTimeMs: 5 });
     expect(depths).toEqual([1, 2, 0, 1, 0]);
+    expect(inFlight).toEqual([1, 2, 1, 0, 1, 0]);
     const statistics = batcher.statistics();
     expect(statistics.inferenceCount).toBe(3);
     expect(statistics.executionCount).toBe(1);

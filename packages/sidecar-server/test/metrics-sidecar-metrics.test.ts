@@ -141,6 +141,23 @@ describe("sidecar metrics", () => {
     expect((await samplesOf(endpoint)).get(`gpu_sidecar_pending_requests{${FRAUD}}`)).toBe(0);
   });
 
+  it("reports requests in flight (queued or running) as the sum over a version's batchers", async () => {
+    const { metrics, endpoint } = await start();
+    const old = metrics.batcherMetrics("fraud", "1");
+    const reloaded = metrics.batcherMetrics("fraud", "1");
+    old.onInFlight?.(4);
+    reloaded.onInFlight?.(1);
+    reloaded.onInFlight?.(3);
+    // In flight counts running requests too: the queue may be empty meanwhile.
+    old.onQueueDepth?.(0);
+    const samples = await samplesOf(endpoint);
+    expect(samples.get(`gpu_sidecar_inflight_requests{${FRAUD}}`)).toBe(7);
+    expect(samples.get(`gpu_sidecar_pending_requests{${FRAUD}}`)).toBe(0);
+    old.onInFlight?.(0);
+    reloaded.onInFlight?.(0);
+    expect((await samplesOf(endpoint)).get(`gpu_sidecar_inflight_requests{${FRAUD}}`)).toBe(0);
+  });
+
   it("keeps each model version apart, and a version's counters across reloads", async () => {
     const { metrics, endpoint } = await start();
     const ok = { outcome: "success", rows: 1, queueTimeMs: 0, totalTimeMs: 1 } as const;

@@ -70,6 +70,7 @@ describe("metrics of a running sidecar", () => {
     expect(samples.get(`gpu_sidecar_batches_total{${TWIN}}`)).toBe(3);
     expect(samples.get(`gpu_sidecar_batch_size_rows_sum{${TWIN}}`)).toBe(6);
     expect(samples.get(`gpu_sidecar_pending_requests{${TWIN}}`)).toBe(0);
+    expect(samples.get(`gpu_sidecar_inflight_requests{${TWIN}}`)).toBe(0);
     expect(
       samples.get(`gpu_sidecar_request_duration_seconds_count{${TWIN},outcome="success"}`),
     ).toBe(3);
@@ -145,5 +146,66 @@ describe("metrics of a running sidecar", () => {
     expect(closeMetrics).toHaveBeenCalledTimes(1);
     // A new connection: a kept-alive one from the first test would only hang up.
     await expect(http(port, "/metrics", { agent: new Agent() })).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("metrics behind the bearer token (metrics.require_auth)", () => {
+  const TOKEN = "scrape-secret";
+
+  async function withSidecar(
+    requireAuth: boolean,
+    check: (port: number) => Promise<void>,
+  ): Promise<void> {
+    const config = parseSidecarConfig({
+      model_repository: BROKEN_REPO,
+      models: ["twin"],
+      model_control_mode: "explicit",
+      server: {
+        http_port: false,
+        grpc_port: false,
+        metrics_port: 0,
+        uds: { path: false },
+        auth: { bearer_token: TOKEN },
+      },
+      metrics: { require_auth: requireAuth },
+      log: { level: "silent" },
+    });
+    const metrics = createSidecarMetrics({
+      logger: pino({ level: "silent" }),
+      gpuPollIntervalMs: 0,
+      nvidiaSmiPath: "nvidia-smi",
+    });
+    const sidecar = await startSidecar(config, { logger: pino({ level: "silent" }), metrics });
+    try {
+      await check(portOf(sidecar.addresses.metrics));
+    } finally {
+      await sidecar.close();
+    }
+  }
+
+  it("refuses a scrape without the token or with a wrong one with 401 and says what to send; serves it with the token", async () => {
+    await withSidecar(true, async (port) => {
+      for (const headers of [{}, { Authorization: "Bearer wrong" }, { Authorization: TOKEN }]) {
+        const refused = await http(port, "/metrics", { headers });
+        expect(refused.status).toBe(401);
+        expect(refused.headers["www-authenticate"]).toBe('Bearer realm="gpu-sidecar"');
+        expect(refused.body.toString()).toContain("Authorization: Bearer <token>");
+        expect(refused.body.toString()).toContain("metrics.require_auth");
+        expect(refused.body.toString()).not.toContain("gpu_sidecar_");
+      }
+      const scraped = await http(port, "/metrics", {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      expect(scraped.status).toBe(200);
+      expect(scraped.body.toString()).toContain(`gpu_sidecar_model_state{model="twin"`);
+    });
+  });
+
+  it("keeps /metrics open by default, even with a bearer token for inference", async () => {
+    await withSidecar(false, async (port) => {
+      const scraped = await http(port, "/metrics");
+      expect(scraped.status).toBe(200);
+      expect(scraped.body.toString()).toContain(`gpu_sidecar_model_state{model="twin"`);
+    });
   });
 });

@@ -12,15 +12,19 @@ export function portOfUrl(url: string | undefined): number {
   return Number(new URL(url).port);
 }
 
-/**
- * Requests queued in a sidecar started with `--metrics-port`, from its
- * `gpu_sidecar_pending_requests` gauge (summed over model versions).
- */
-export async function pendingRequests(metricsUrl: string | undefined): Promise<number> {
+/** A gauge of a sidecar started with `--metrics-port`, summed over model versions. */
+async function gaugeSum(metricsUrl: string | undefined, name: string): Promise<number> {
   if (metricsUrl === undefined) throw new Error("the metrics listener is off");
   const samples = parseSamples(await (await fetch(metricsUrl)).text());
-  return seriesNamed(samples, "gpu_sidecar_pending_requests").reduce(
-    (sum, key) => sum + (samples.get(key) ?? 0),
-    0,
-  );
+  return seriesNamed(samples, name).reduce((sum, key) => sum + (samples.get(key) ?? 0), 0);
+}
+
+/** Requests queued (`gpu_sidecar_pending_requests`). */
+export function pendingRequests(metricsUrl: string | undefined): Promise<number> {
+  return gaugeSum(metricsUrl, "gpu_sidecar_pending_requests");
+}
+
+/** Requests accepted and not yet answered, queued or running (`gpu_sidecar_inflight_requests`). */
+export function inFlightRequests(metricsUrl: string | undefined): Promise<number> {
+  return gaugeSum(metricsUrl, "gpu_sidecar_inflight_requests");
 }

@@ -5,8 +5,8 @@ import { ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { pendingRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
-import { bytesOf, http, SLOW_REPO, tempDir } from "./server-harness.js";
+import { inFlightRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
+import { bytesOf, FIXTURE_REPO, http, postJson, SLOW_REPO, tempDir } from "./server-harness.js";
 
 afterEach(() => stopAllSidecars(1_000));
 
@@ -33,9 +33,10 @@ describe("gpu-sidecar shutdown", () => {
       rawInputContents: [bytesOf(Float32Array.of(1, 2, 3, 4))],
     };
     // 1 s per batch of up to 8: one batch runs, the rest wait in the queue.
-    const accepted = Array.from({ length: 20 }, () => client.modelInfer(request));
-    // At least 12 queued behind a full running batch; the rest were sent on the same connection before.
-    await vi.waitUntil(async () => (await pendingRequests(metricsUrl)) >= 12, {
+    const sent = Array.from({ length: 20 }, () => client.modelInfer(request));
+    // The signal comes once the sidecar holds every one of them, queued or running: at least 12
+    // wait behind the running batch for two more batches of 1 s, so the drain begins with work.
+    await vi.waitUntil(async () => (await inFlightRequests(metricsUrl)) === sent.length, {
       timeout: 10_000,
       interval: 10,
     });
@@ -60,8 +61,12 @@ describe("gpu-sidecar shutdown", () => {
     // (Plain Connect calls that INTERNAL; the project's client, UNAVAILABLE and fails over.)
     expect(refusedRpc?.message).toContain("ENOENT");
 
-    const answers = await Promise.allSettled(accepted);
+    // All 20 accepted are answered, with the model's output: none lost, none failed.
+    const answers = await Promise.allSettled(sent);
     expect(answers.filter((answer) => answer.status === "rejected")).toEqual([]);
+    expect(
+      answers.map((answer) => (answer.status === "fulfilled" ? answer.value.outputs[0]?.name : "")),
+    ).toEqual(Array.from(sent, () => "y"));
     expect(await stopped).toEqual({ code: 0, signal: null, forced: false });
     expect(existsSync(uds)).toBe(false);
     expect(sidecar.logs.map((record) => record.msg)).toEqual(
@@ -81,10 +86,10 @@ describe("gpu-sidecar signals", () => {
 
     process.kill(sidecar.pid, "SIGHUP");
     const reloaded = await sidecar.waitForLog(
-      "reloaded the log level; other settings take effect on restart",
+      "reloaded the log level; models reload only with model_control_mode explicit",
     );
     // spawnSidecar's --log-level flag outranks the file.
-    expect(reloaded).toMatchObject({ signal: "SIGHUP", logLevel: "info" });
+    expect(reloaded).toMatchObject({ signal: "SIGHUP", logLevel: "info", restartNeeded: [] });
     // The file is read again: a broken one is reported and the running settings are kept.
     writeFileSync(configFile, "log: [unclosed\n");
     process.kill(sidecar.pid, "SIGHUP");
@@ -101,5 +106,54 @@ describe("gpu-sidecar signals", () => {
     expect(sidecar.logs.map((record) => record.msg)).toEqual(
       expect.arrayContaining(["shutting down", "stopped"]),
     );
+  }, 30_000);
+
+  it("on SIGHUP in explicit mode loads the models the config now names and unloads those it no longer does, and says which changed settings need a restart", async () => {
+    const dir = tempDir();
+    const configFile = join(dir, "sidecar.yaml");
+    const configure = (models: string[], drainMs = 1_000) =>
+      writeFileSync(
+        configFile,
+        JSON.stringify({
+          model_control_mode: "explicit",
+          models,
+          server: { limits: { drain_timeout_ms: drainMs } },
+        }),
+      );
+    configure(["twin"]);
+    const sidecar = spawnSidecar({
+      modelRepository: FIXTURE_REPO,
+      uds: false,
+      args: ["--config", configFile],
+    });
+    const port = portOfUrl((await sidecar.serving).httpUrl);
+    const ready = async (model: string) => (await http(port, `/v2/models/${model}/ready`)).status;
+    expect([await ready("twin"), await ready("slow")]).toEqual([200, 400]);
+
+    configure(["slow", "missing"], 2_000);
+    process.kill(sidecar.pid, "SIGHUP");
+    const reloaded = await sidecar.waitForLog(
+      "reloaded the log level and the models the config names",
+    );
+    expect(reloaded).toMatchObject({
+      signal: "SIGHUP",
+      loaded: ["slow"],
+      unloaded: ["twin"],
+      failed: [{ model: "missing" }],
+      restartNeeded: ["server.limits.drain_timeout_ms"],
+    });
+    expect(await sidecar.waitForLog("changed settings take effect on restart")).toMatchObject({
+      settings: ["server.limits.drain_timeout_ms"],
+    });
+    // The same path as the repository API's load and unload: the index says so too.
+    expect([await ready("twin"), await ready("slow")]).toEqual([400, 200]);
+    const index = (await postJson(port, "/v2/repository/index", {})).json() as {
+      name: string;
+      state: string;
+    }[];
+    expect(index.filter((entry) => entry.state === "READY").map((entry) => entry.name)).toEqual([
+      "slow",
+    ]);
+    expect(sidecar.running).toBe(true);
   }, 30_000);
 });

@@ -71,10 +71,12 @@ describe("sidecar drain and limits", () => {
   });
 
   it("says GOAWAY first, answers what it accepted, and serves accepted streams during drain_grace_ms", async () => {
+    const queues = watchQueues();
     const sidecar = await start({
       repository: FIXTURE_REPO,
       drainGraceMs: 400,
       drainTimeoutMs: 5_000,
+      metrics: queues.metrics,
     });
     const baseUrl = `http://127.0.0.1:${portOf(sidecar.addresses.grpc)}`;
     const session = connectHttp2(baseUrl);
@@ -110,7 +112,7 @@ describe("sidecar drain and limits", () => {
       expect(first.value).toMatchObject({ errorMessage: "", inferResponse: { id: "before" } });
       // A slow call accepted before the drain (one 300 ms batch).
       const slow = codeOf(client.modelInfer(request));
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await vi.waitUntil(() => queues.of("slow").inFlight === 1, { timeout: 5_000, interval: 5 });
 
       let slowDone = false;
       void slow.then(() => {

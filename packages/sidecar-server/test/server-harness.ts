@@ -81,6 +81,8 @@ export interface QueueWatch {
   readonly dequeued: number;
   /** Batches that ended. */
   readonly batches: number;
+  /** Requests accepted and not yet answered: queued or running. */
+  readonly inFlight: number;
 }
 
 /**
@@ -91,11 +93,14 @@ export function watchQueues(): {
   readonly metrics: SidecarMetrics;
   of(model: string): QueueWatch;
 } {
-  const watches = new Map<string, { depth: number; dequeued: number; batches: number }>();
+  const watches = new Map<
+    string,
+    { depth: number; dequeued: number; batches: number; inFlight: number }
+  >();
   const of = (model: string) => {
     let watch = watches.get(model);
     if (watch === undefined) {
-      watch = { depth: 0, dequeued: 0, batches: 0 };
+      watch = { depth: 0, dequeued: 0, batches: 0, inFlight: 0 };
       watches.set(model, watch);
     }
     return watch;
@@ -110,6 +115,9 @@ export function watchQueues(): {
         },
         onBatch() {
           of(model).batches++;
+        },
+        onInFlight(count) {
+          of(model).inFlight = count;
         },
       }),
     },

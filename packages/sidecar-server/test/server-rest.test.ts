@@ -386,6 +386,29 @@ describe("REST v2 over mock models", () => {
     expect(unknown.status).toBe(400);
   });
 
+  it("bounds error bodies that echo huge input, as grpc-message is bounded, and still says what was wrong", async () => {
+    const huge = "n".repeat(70_000);
+    const answers = [
+      await postJson(port, "/v2/models/twin/infer", { inputs: [{ ...x, name: huge }] }),
+      await postJson(port, "/v2/models/twin/infer", { inputs: [x], outputs: [{ name: huge }] }),
+      await postJson(port, "/v2/models/twin/infer", {
+        inputs: [{ ...x, shape: Array.from({ length: 20_000 }, () => 1) }],
+      }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(answer.status).toBeLessThan(500);
+      const { error } = answer.json() as { error: string };
+      expect(answer.body.byteLength).toBeLessThan(1_000);
+      expect(error).toContain("characters left out");
+    }
+    // The end of the message still says what was wrong.
+    const errors = answers.map((answer) => (answer.json() as { error: string }).error);
+    expect(errors[0]).toMatch(/nnnn": is not an input of the model, expected one of "x"$/);
+    expect(errors[1]).toMatch(/nnnn.*output/);
+    expect(errors[2]).toMatch(/shape/);
+  });
+
   it("cancels a queued request when its HTTP client goes away", async () => {
     const before = (await http(port, "/v2/models/slow/stats")).json() as {
       model_stats: { inference_count: number; inference_stats: { fail: { count: number } } }[];

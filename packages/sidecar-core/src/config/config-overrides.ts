@@ -22,6 +22,7 @@ export interface SidecarConfigFlags {
   readonly loadModel?: string | readonly string[] | undefined;
   readonly allowMetrics?: string | boolean | undefined;
   readonly metricsIntervalMs?: string | number | undefined;
+  readonly metricsRequireAuth?: string | boolean | undefined;
   readonly logLevel?: string | undefined;
 }
 
@@ -140,6 +141,12 @@ export const CONFIG_OVERRIDES: readonly ConfigOverride[] = [
     kind: "count",
   },
   { key: "metrics.nvidia_smi_path", env: "GPU_SIDECAR_NVIDIA_SMI_PATH", kind: "string" },
+  {
+    key: "metrics.require_auth",
+    env: "GPU_SIDECAR_METRICS_REQUIRE_AUTH",
+    flag: { name: "--metrics-require-auth", option: "metricsRequireAuth" },
+    kind: "boolean",
+  },
   {
     key: "log.level",
     env: "GPU_SIDECAR_LOG_LEVEL",

@@ -129,6 +129,8 @@ const metricsSchema = strictSection({
   enabled: z.boolean().default(true),
   gpu_poll_interval_ms: count(0).default(2000),
   nvidia_smi_path: z.string().min(1).default("nvidia-smi"),
+  // Open by default, as Prometheus targets usually are; the metrics name models and count calls.
+  require_auth: z.boolean().default(false),
 });
 
 /** The sidecar process's configuration; per-model settings live in the model repository. */
@@ -148,6 +150,15 @@ export const sidecarConfigSchema = strictSection({
   metrics: metricsSchema.prefault({}),
   log: strictSection({ level: z.enum(LOG_LEVELS).default("info") }).prefault({}),
 }).superRefine((config, ctx) => {
+  if (config.metrics.require_auth && config.server.auth.bearer_token === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["metrics", "require_auth"],
+      input: true,
+      message:
+        "needs a token to require: set server.auth.bearer_token (GPU_SIDECAR_AUTH_BEARER_TOKEN), or leave require_auth false",
+    });
+  }
   if (config.models.length > 0 && config.model_control_mode !== "explicit") {
     ctx.addIssue({
       code: "custom",

@@ -1,35 +1,20 @@
+import { boundErrorMessage } from "./error-message.js";
+
 /**
  * The `grpc-message` header of a status message: UTF-8, with every byte outside printable
  * ASCII (0x20–0x7E) and `%` itself percent-encoded, as the gRPC HTTP/2 protocol says. Not
  * `encodeURIComponent`, which also encodes `:` and `,`, which gRPC clients (grpc-js decodes with
- * `decodeURI`) then show as `%3A` and `%2C`.
+ * `decodeURI`) then show as `%3A` and `%2C`. The message is bounded first (`boundErrorMessage`).
  */
 export function encodeGrpcMessage(message: string): string {
   let encoded = "";
-  for (const byte of new TextEncoder().encode(boundGrpcMessage(message))) {
+  for (const byte of new TextEncoder().encode(boundErrorMessage(message))) {
     encoded +=
       byte >= 0x20 && byte <= 0x7e && byte !== 0x25
         ? String.fromCharCode(byte)
         : `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
   return encoded;
-}
-
-/** Code points of a message kept from its start and its end (the end says what to do). */
-const KEPT_HEAD = 384;
-const KEPT_TAIL = 128;
-
-/**
- * A message that echoes a client's input (a 70,000-character model name, a 20,000-dimension
- * shape) must still fit the peer's HTTP/2 header limit: past it the stream is reset and the
- * connection is closed, failing the next calls too. Under 550 code points, 7 KiB encoded.
- */
-function boundGrpcMessage(message: string): string {
-  if (message.length <= KEPT_HEAD + KEPT_TAIL) return message;
-  const codePoints = Array.from(message);
-  if (codePoints.length <= KEPT_HEAD + KEPT_TAIL) return message;
-  const left = codePoints.length - KEPT_HEAD - KEPT_TAIL;
-  return `${codePoints.slice(0, KEPT_HEAD).join("")} … (${left} characters left out) … ${codePoints.slice(-KEPT_TAIL).join("")}`;
 }
 
 /** The message of a `grpc-message` header; a malformed escape is kept as it is. */

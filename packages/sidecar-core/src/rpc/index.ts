@@ -128,6 +128,7 @@ export {
   ModelVersionPolicy_SpecificSchema,
   ModelVersionPolicySchema,
 } from "../gen/inference/model_config_pb.js";
+export { boundErrorMessage } from "./error-message.js";
 export type { EnvelopeReader } from "./grpc-envelope.js";
 export {
   createEnvelopeReader,

@@ -1,4 +1,5 @@
 import { ErrorCode } from "../sidecar-error.js";
+import { boundErrorMessage } from "./error-message.js";
 
 const CODES = new Set<string>(Object.values(ErrorCode));
 const PREFIX = /^([A-Z_]+):/;
@@ -6,10 +7,11 @@ const PREFIX = /^([A-Z_]+):/;
 /**
  * `ModelStreamInferResponse.error_message` for a failed request. The protocol carries only a
  * message, no status: leading with the code's name (`RESOURCE_EXHAUSTED: queue full`) lets a
- * client still tell a full queue (retryable) from a bad request.
+ * client still tell a full queue (retryable) from a bad request. The message is bounded as
+ * every error message is (`boundErrorMessage`).
  */
 export function formatStreamError(code: ErrorCode, message: string): string {
-  return `${code}: ${message}`;
+  return `${code}: ${boundErrorMessage(message)}`;
 }
 
 /**

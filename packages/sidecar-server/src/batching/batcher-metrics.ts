@@ -32,4 +32,6 @@ export interface BatcherMetrics {
   onBatch?(event: BatchEvent): void;
   /** Queued requests, after every change. */
   onQueueDepth?(depth: number): void;
+  /** Requests accepted and not yet answered (queued or in a running batch), after every change. */
+  onInFlight?(count: number): void;
 }

@@ -12,6 +12,7 @@ import {
   startBatchSpans,
   startQueueSpan,
 } from "../tracing/batch-spans.js";
+import { isDeadlineAbort } from "./abort-reason.js";
 import {
   asInternal,
   assembleInputs,
@@ -209,12 +210,23 @@ class Batcher implements DynamicBatcher, RequestOwner {
   submit(submission: InferenceSubmission): Promise<Tensor[]> {
     if (this.#closed !== undefined) return this.#refuse(this.#drainingError());
     if (submission.signal?.aborted) {
-      return this.#refuse(
-        new SidecarError(ErrorCode.Cancelled, "request cancelled before it was queued", {
-          cause: submission.signal.reason,
-        }),
-        "cancelled",
-      );
+      const cause = submission.signal.reason;
+      // An expired `grpc-timeout` (say `1m`) can pass before the request is decoded.
+      return isDeadlineAbort(cause)
+        ? this.#refuse(
+            new SidecarError(
+              ErrorCode.DeadlineExceeded,
+              "the deadline of the call passed before the request was queued",
+              { cause },
+            ),
+            "timeout",
+          )
+        : this.#refuse(
+            new SidecarError(ErrorCode.Cancelled, "request cancelled before it was queued", {
+              cause,
+            }),
+            "cancelled",
+          );
     }
     let request: InferenceRequest;
     try {
@@ -226,6 +238,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
     if (request.trace !== undefined) request.queueSpan = startQueueSpan(request.trace);
     this.#pending++;
     this.#metrics?.onQueueDepth?.(this.#queue.size);
+    this.#metrics?.onInFlight?.(this.#pending);
     this.#schedulePump();
     return request.result;
   }
@@ -262,6 +275,7 @@ class Batcher implements DynamicBatcher, RequestOwner {
       this.#schedulePump();
     }
     this.#pending--;
+    this.#metrics?.onInFlight?.(this.#pending);
     if (request.queueSpan !== undefined) {
       // Left the queue without a batch: expired, cancelled or failed there.
       endSpan(

@@ -1,5 +1,6 @@
 import { concatTensors, ErrorCode, SidecarError, type Tensor } from "@gpu-sidecar/sidecar-core";
 import type { Context, Span } from "@opentelemetry/api";
+import { isDeadlineAbort } from "./abort-reason.js";
 
 /** Where a request is: its last rows are queued, in a batch being formed, running, or done. */
 export type RequestState = "queued" | "scheduled" | "executing" | "released";
@@ -228,9 +229,26 @@ export class InferenceRequest {
     return true;
   }
 
-  /** The abort listener: the request is registered as the EventListener object. */
+  /** The call's deadline passed while the request was queued or running. */
+  #deadlinePassed(): boolean {
+    if (!this.#release("expired")) return false;
+    this.#reject(
+      new SidecarError(
+        ErrorCode.DeadlineExceeded,
+        `request ${this.sequence} passed the deadline of its call`,
+        { cause: this.signal?.reason },
+      ),
+    );
+    return true;
+  }
+
+  /**
+   * The abort listener (the request is registered as the EventListener object): the call's
+   * deadline passed, or its client went away.
+   */
   handleEvent(): void {
-    this.cancel();
+    if (isDeadlineAbort(this.signal?.reason)) this.#deadlinePassed();
+    else this.cancel();
   }
 
   #release(outcome: RequestOutcome): boolean {

@@ -3,7 +3,7 @@ import { METRIC_OUTCOMES } from "./model-version-figures.js";
 import type { ModelVersionRegistry } from "./model-version-registry.js";
 
 /**
- * Registers the per-model-version counters and the pending gauge as observable instruments:
+ * Registers the per-model-version counters and the pending and in-flight gauges as observable instruments:
  * the batcher hooks only add to plain numbers, and the SDK reads them once per scrape.
  */
 export function observeModelVersions(meter: Meter, registry: ModelVersionRegistry): void {
@@ -24,6 +24,11 @@ export function observeModelVersions(meter: Meter, registry: ModelVersionRegistr
     description: "Requests accepted and waiting in the queue for a batch.",
     unit: "{request}",
   });
+  const inFlight = meter.createObservableGauge("gpu_sidecar_inflight_requests", {
+    description:
+      "Requests accepted and not yet answered: waiting in the queue or in a running batch.",
+    unit: "{request}",
+  });
   meter.addBatchObservableCallback(
     (result) => {
       for (const figures of registry.all()) {
@@ -33,8 +38,9 @@ export function observeModelVersions(meter: Meter, registry: ModelVersionRegistr
         result.observe(rows, figures.rows, figures.attributes);
         result.observe(batches, figures.batches, figures.attributes);
         result.observe(pending, figures.pending, figures.attributes);
+        result.observe(inFlight, figures.inFlight, figures.attributes);
       }
     },
-    [requests, rows, batches, pending],
+    [requests, rows, batches, pending, inFlight],
   );
 }

@@ -42,6 +42,8 @@ export interface ModelVersionFigures {
   readonly batches: number;
   /** Requests waiting in the queues of this version's batchers. */
   readonly pending: number;
+  /** Requests this version's batchers accepted and have not answered: queued or running. */
+  readonly inFlight: number;
   /** Hooks for one batcher of this version; each load of the version asks for its own. */
   hooks(): BatcherMetrics;
 }
@@ -64,6 +66,7 @@ class Figures implements ModelVersionFigures {
   rows = 0;
   batches = 0;
   pending = 0;
+  inFlight = 0;
 
   constructor(model: string, version: string) {
     this.attributes = { model, version };
@@ -83,12 +86,14 @@ class Figures implements ModelVersionFigures {
 
 /**
  * One batcher's hooks. During a reload the old and the new batcher of a version run side by
- * side, each reporting its own queue depth; every hook adds the change of its own depth, so
- * `pending` is their sum, and a batcher that ends with an empty queue leaves nothing behind.
+ * side, each reporting its own queue depth and in-flight count; every hook adds the change of
+ * its own figures, so `pending` and `inFlight` are their sums, and a batcher that ends with
+ * nothing queued or in flight leaves nothing behind.
  */
 class BatcherHooks implements BatcherMetrics {
   readonly #figures: Figures;
   #depth = 0;
+  #inFlight = 0;
 
   constructor(figures: Figures) {
     this.#figures = figures;
@@ -114,6 +119,11 @@ class BatcherHooks implements BatcherMetrics {
   onQueueDepth(depth: number): void {
     this.#figures.pending += depth - this.#depth;
     this.#depth = depth;
+  }
+
+  onInFlight(count: number): void {
+    this.#figures.inFlight += count - this.#inFlight;
+    this.#inFlight = count;
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { RequestListener } from "node:http";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
 /**
@@ -45,5 +46,25 @@ export function createBearerAuth(token: string): BearerAuth {
       }
       return next(request);
     },
+  };
+}
+
+/**
+ * The metrics port's listener behind the token (`metrics.require_auth`): a scrape without it is
+ * 401, with a message that says which header and which setting, as REST answers.
+ */
+export function requireBearerToken(auth: BearerAuth, listener: RequestListener): RequestListener {
+  const refusal = `${UNAUTHENTICATED_MESSAGE} (metrics.require_auth is on; in Prometheus, set the scrape job's authorization.credentials)\n`;
+  return (request, response) => {
+    if (auth.accepts(request.headers.authorization)) {
+      listener(request, response);
+      return;
+    }
+    request.resume();
+    response.writeHead(401, {
+      "content-type": "text/plain; charset=utf-8",
+      "www-authenticate": 'Bearer realm="gpu-sidecar"',
+    });
+    response.end(refusal);
   };
 }

@@ -25,7 +25,8 @@ export interface GrpcCall {
   readonly trace: Context | undefined;
 }
 
-function deadlineError(): ConnectError {
+/** The status of a call whose deadline passed, as Connect words it. */
+export function deadlineError(): ConnectError {
   return new ConnectError("the operation timed out", Code.DeadlineExceeded);
 }
 
@@ -58,9 +59,16 @@ export function createGrpcModelStreamInfer(
     let finished = false;
     let responded = false;
 
-    const finish = (error?: ConnectError) => {
+    const finish = (outcome?: ConnectError) => {
       if (finished) return;
       finished = true;
+      // Answered after the deadline (the timer, 1 ms at the least, may not have fired yet).
+      const error =
+        outcome === undefined &&
+        timeoutMs !== undefined &&
+        performance.now() - startedAt >= timeoutMs
+          ? deadlineError()
+          : outcome;
       if (deadline !== undefined) clearTimeout(deadline);
       if (error !== undefined) {
         controller.abort(error);

@@ -1,6 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import {
+  ErrorCode,
   formatStreamError,
   type GRPCInferenceService,
   type Lifecycle,
@@ -12,6 +13,7 @@ import { traceParentOf } from "../tracing/trace-parent.js";
 import { toConnectError } from "./error-status.js";
 import { decodeInferRequest, encodeInferResponse } from "./grpc-infer-codec.js";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
+import { deadlineError } from "./grpc-model-stream-infer.js";
 import { configMessage } from "./model-config-view.js";
 import type { ModelManager } from "./model-manager.js";
 import { metadataMessage, statisticsMessage } from "./model-views.js";
@@ -48,10 +50,20 @@ function grpcContext(method: string, request: unknown): RequestLogContext {
  */
 export function createModelInfer(manager: ModelManager): ModelInferFunction {
   return async (request, deadlineMs, signal, trace) => {
+    const startedAt = deadlineMs === undefined ? 0 : performance.now();
     const served = manager.acquire(request.modelName, request.modelVersion);
     const refused = served.admissionError();
     if (refused !== undefined) throw refused;
     const outputs = await served.infer(decodeInferRequest(request, deadlineMs, signal, trace));
+    // Outputs ready after the deadline are no answer: the caller has given up. With
+    // `grpc-timeout: 1n` the deadline has passed on arrival, yet the deadline timers (1 ms at
+    // the least) can lose the race to a fast model.
+    if (deadlineMs !== undefined && performance.now() - startedAt >= deadlineMs) {
+      throw new SidecarError(
+        ErrorCode.DeadlineExceeded,
+        `the deadline of the call (${deadlineMs} ms) passed before the answer was ready`,
+      );
+    }
     return encodeInferResponse(served, request.id, outputs);
   };
 }
@@ -162,6 +174,9 @@ export function createInferenceService(
         done.push(response);
         notify();
       };
+      // The call's deadline (or its cancellation) ends the call, as on the hot path; the
+      // requests in flight fail by the same signal.
+      context.signal.addEventListener("abort", notify, { once: true });
       void (async () => {
         try {
           for await (const request of requests) {
@@ -182,8 +197,13 @@ export function createInferenceService(
           yield* batch;
           continue;
         }
+        if (context.signal.aborted) throw toConnectError(context.signal.reason);
         if (inputError !== undefined) throw toConnectError(inputError);
-        if (inputEnded && pending === 0) return;
+        if (inputEnded && pending === 0) {
+          const remainingMs = context.timeoutMs();
+          if (remainingMs !== undefined && remainingMs <= 0) throw deadlineError();
+          return;
+        }
         await new Promise<void>((resolve) => {
           wake = resolve;
         });

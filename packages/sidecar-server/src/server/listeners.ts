@@ -13,6 +13,7 @@ import {
   type ServerHttp2Stream,
 } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { Code } from "@connectrpc/connect";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ErrorCode, encodeGrpcMessage, SidecarError } from "@gpu-sidecar/sidecar-core";
 import type { ServerConfig } from "@gpu-sidecar/sidecar-core/config";
@@ -154,12 +155,17 @@ function closeHttp1(server: Server): Listener {
   };
 }
 
+/** Connect's message for a request message that is not protobuf, with its INTERNAL status. */
+const PARSE_FAILURE = "parse binary: ";
+
 /**
- * Connect writes `grpc-message` with `encodeURIComponent`, which also escapes `:` and `,`;
- * gRPC clients that decode as the gRPC spec says (grpc-js) then show `%3A` and `%2C`. Its
- * gRPC answers get the header re-encoded as the spec says, as the hot path writes it.
+ * Connect's gRPC answers, written as the hot path writes them. Connect writes `grpc-message`
+ * with `encodeURIComponent`, which also escapes `:` and `,`; gRPC clients that decode as the
+ * gRPC spec says (grpc-js) then show `%3A` and `%2C`: re-encoded as the spec says. A request
+ * message that is not protobuf is the caller's fault, INVALID_ARGUMENT as on the hot path,
+ * where Connect says INTERNAL.
  */
-function encodeGrpcMessagesAsSpecified(stream: ServerHttp2Stream): void {
+function answerGrpcAsHotPath(stream: ServerHttp2Stream): void {
   const reencode = (headers: OutgoingHttpHeaders | undefined) => {
     const message = headers?.["grpc-message"];
     if (headers === undefined || typeof message !== "string") return headers;
@@ -169,7 +175,14 @@ function encodeGrpcMessagesAsSpecified(stream: ServerHttp2Stream): void {
     } catch {
       return headers;
     }
-    return { ...headers, "grpc-message": encodeGrpcMessage(decoded) };
+    const reencoded: OutgoingHttpHeaders = {
+      ...headers,
+      "grpc-message": encodeGrpcMessage(decoded),
+    };
+    if (headers["grpc-status"] === String(Code.Internal) && decoded.startsWith(PARSE_FAILURE)) {
+      reencoded["grpc-status"] = String(Code.InvalidArgument);
+    }
+    return reencoded;
   };
   const respond = stream.respond.bind(stream);
   stream.respond = (headers, options) => respond(reencode(headers), options);
@@ -209,7 +222,7 @@ function trackedHttp2(
         headers["content-type"]?.startsWith("application/grpc+") ||
         headers["content-type"] === "application/grpc"
       ) {
-        encodeGrpcMessagesAsSpecified(stream);
+        answerGrpcAsHotPath(stream);
       }
       compat.emit("stream", stream, headers, flags, rawHeaders);
     },

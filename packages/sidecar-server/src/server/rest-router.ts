@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { ErrorCode, type Lifecycle, LifecycleState, SidecarError } from "@gpu-sidecar/sidecar-core";
+import {
+  boundErrorMessage,
+  ErrorCode,
+  type Lifecycle,
+  LifecycleState,
+  SidecarError,
+} from "@gpu-sidecar/sidecar-core";
 import { isModelName } from "@gpu-sidecar/sidecar-core/config";
 import { traceParentOf } from "../tracing/trace-parent.js";
 import { type BearerAuth, UNAUTHENTICATED_MESSAGE } from "./bearer-auth.js";
@@ -20,6 +26,15 @@ export interface RestRouterOptions {
   readonly maxRequestBytes: number;
   readonly auth: BearerAuth | undefined;
   readonly requestLog: RequestLog;
+}
+
+/**
+ * The JSON body of an error answer (KServe v2's `{"error": …}`), bounded as a gRPC
+ * `grpc-message` is: a message echoing a huge input (a 70,000-character model name) keeps its
+ * start and its end.
+ */
+function errorJson(message: string): { readonly error: string } {
+  return { error: boundErrorMessage(message) };
 }
 
 /** Handles one request under `/v2`; the HTTP listener sends every other path to Connect. */
@@ -100,7 +115,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     request: IncomingMessage,
   ): Promise<{ readonly json: Readonly<Record<string, unknown>> } | { readonly refused: Reply }> {
     const read = await readRequestBody(request, maxRequestBytes);
-    if (!read.ok) return { refused: { status: read.status, json: { error: read.message } } };
+    if (!read.ok) return { refused: { status: read.status, json: errorJson(read.message) } };
     if (read.body.length === 0) return { json: {} };
     let parsed: unknown;
     try {
@@ -128,7 +143,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
       }
     });
     const read = await readRequestBody(request, maxRequestBytes);
-    if (!read.ok) return { status: read.status, json: { error: read.message } };
+    if (!read.ok) return { status: read.status, json: errorJson(read.message) };
     const served = manager.acquire(name, version);
     // A full queue refuses before the JSON tensors are decoded.
     const refused = served.admissionError();
@@ -154,7 +169,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
 
   function ready(isReady: boolean, what: string): Reply {
     // KServe: readiness is the status code, 200 or a 4xx (Triton answers 400).
-    return isReady ? { status: 200 } : { status: 400, json: { error: `${what} is not ready` } };
+    return isReady ? { status: 200 } : { status: 400, json: errorJson(`${what} is not ready`) };
   }
 
   /** The routes under /v2/models/{name}[/versions/{version}]. */
@@ -311,7 +326,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
     const { status, retryAfter } = httpStatusOf(error);
     requestLog.failed(logContext(request), error);
     if (retryAfter) response.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
-    send(response, { status, json: { error: error.message } });
+    send(response, { status, json: errorJson(error.message) });
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -330,7 +345,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
       request.resume();
       const message = `no endpoint ${request.method} ${path}`;
       requestLog.failed(logContext(request), new SidecarError(ErrorCode.NotFound, message));
-      send(response, { status: 404, json: { error: message } });
+      send(response, { status: 404, json: errorJson(message) });
       return;
     }
     if (request.method !== found.method) {
@@ -338,7 +353,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
       response.setHeader("Allow", found.method);
       send(response, {
         status: 405,
-        json: { error: `${path} takes ${found.method}, not ${request.method}` },
+        json: errorJson(`${path} takes ${found.method}, not ${request.method}`),
       });
       return;
     }
@@ -349,7 +364,7 @@ export function createRestRouter(options: RestRouterOptions): RestRouter {
         logContext(request),
         new ConnectError(UNAUTHENTICATED_MESSAGE, Code.Unauthenticated),
       );
-      send(response, { status: 401, json: { error: UNAUTHENTICATED_MESSAGE } });
+      send(response, { status: 401, json: errorJson(UNAUTHENTICATED_MESSAGE) });
       return;
     }
     send(response, await found.handle(request, response));

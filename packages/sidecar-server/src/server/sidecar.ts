@@ -16,11 +16,12 @@ import type { BatcherMetrics } from "../batching/batcher-metrics.js";
 import type { InstanceBatchEvent } from "../executor/executor-pool.js";
 import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
 import type { ModelStateSource } from "../metrics/model-state-gauge.js";
-import { createBearerAuth } from "./bearer-auth.js";
+import { createBearerAuth, requireBearerToken } from "./bearer-auth.js";
 import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
 import { createModelManager, type ModelManager } from "./model-manager.js";
+import { REQUEST_COMPRESSIONS } from "./request-compression.js";
 import { createRequestLog } from "./request-log.js";
 import { createRestRouter } from "./rest-router.js";
 import { answerUnknownMethod } from "./unknown-method.js";
@@ -130,6 +131,7 @@ export async function startSidecar(
       router.service(Health, createHealthService(lifecycle));
     },
     readMaxBytes: limits.max_request_bytes,
+    acceptCompression: [...REQUEST_COMPRESSIONS],
     fallback: answerUnknownMethod,
     interceptors: auth === undefined ? [] : [auth.interceptor],
   });
@@ -154,7 +156,10 @@ export async function startSidecar(
             auth,
             requestLog,
           }),
-    metrics: metrics?.handler,
+    metrics:
+      metrics?.handler !== undefined && config.metrics.require_auth && auth !== undefined
+        ? requireBearerToken(auth, metrics.handler)
+        : metrics?.handler,
     logger,
   });
   const { addresses } = listeners;
