@@ -91,10 +91,8 @@ async function settledError(call: Promise<unknown>, ms = 10_000): Promise<Sideca
   }
 }
 
-// Each test starts server processes, which takes seconds on a loaded machine.
 describe.each(["grpc", "connect"] as const)(
   "a server that refuses streams, over %s",
-  { timeout: 30_000 },
   (protocol) => {
     it("UNIMPLEMENTED: every call of the session fails with it at once, saying what to do", async () => {
       const only = await startServer("stream-unimplemented");
