@@ -138,6 +138,17 @@ async function oneRunsOneQueued(sidecar: Sidecar, model: string, dequeuedBefore:
   );
 }
 
+/** Inference requests `sidecar` has answered or refused so far, over every model. */
+function inferences(sidecar: Sidecar): number {
+  return sidecar.models
+    .statistics()
+    .reduce(
+      (sum, { statistics }) =>
+        sum + statistics.success.count + statistics.fail.count + statistics.rejectedCount,
+      0,
+    );
+}
+
 /** Requests `model`'s queue has let go so far. */
 function dequeued(sidecar: Sidecar, model: string): number {
   return queuesOf.get(sidecar)?.get(model)?.dequeued ?? 0;
@@ -215,9 +226,14 @@ function ourFailure(reason: unknown): Outcome {
   return { ok: false, code: error.code, message: serverMessage(error) };
 }
 
-function ourCaller(baseUrl: string, path: "hot path" | "Connect"): Caller {
+function ourCaller(
+  baseUrls: readonly string[],
+  path: "hot path" | "Connect",
+  token?: string,
+): Caller {
   const client: SidecarClient = createSidecarClient({
-    endpoint: baseUrl,
+    endpoints: baseUrls,
+    ...(token === undefined ? {} : { token }),
     ...(path === "Connect"
       ? {
           createTransport: (address: EndpointAddress) =>
@@ -464,7 +480,8 @@ const SERVER_PATHS = [
   ["hot path", true],
   ["Connect", false],
 ] as const;
-const CALLERS = ["our client, hot path", "our client, Connect", "@grpc/grpc-js"] as const;
+const OUR_CALLERS = ["our client, hot path", "our client, Connect"] as const;
+const CALLERS = [...OUR_CALLERS, "@grpc/grpc-js"] as const;
 
 /** Every outcome each behaviour produced, by server path and caller: they must all agree. */
 const seen = new Map<string, { where: string; outcome: Outcome }[]>();
@@ -474,13 +491,22 @@ function record(behaviour: string, where: string, outcome: Outcome): void {
   seen.set(behaviour, list);
 }
 
-function makeCaller(kind: (typeof CALLERS)[number], sidecar: Sidecar, token?: string): Caller {
+/**
+ * A caller of `sidecar`; ours fails over to `fallback`'s endpoint when given, which grpc-js
+ * cannot.
+ */
+function makeCaller(
+  kind: (typeof CALLERS)[number],
+  sidecar: Sidecar,
+  token?: string,
+  fallback?: Sidecar,
+): Caller {
   const port = sidecar.addresses.grpc?.port;
   if (kind === "@grpc/grpc-js") return grpcJsCaller(`127.0.0.1:${port}`, token);
-  return ourCaller(
-    `http://127.0.0.1:${port}`,
-    kind === "our client, hot path" ? "hot path" : "Connect",
+  const urls = [sidecar, ...(fallback === undefined ? [] : [fallback])].map(
+    (s) => `http://127.0.0.1:${s.addresses.grpc?.port}`,
   );
+  return ourCaller(urls, kind === "our client, hot path" ? "hot path" : "Connect", token);
 }
 
 describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
@@ -684,10 +710,12 @@ describe.each(SERVER_PATHS)("server on the %s", (serverPath, hotPath) => {
 
 describe.each(SERVER_PATHS)("server on the %s with a bearer token", (serverPath, hotPath) => {
   let sidecar: Sidecar;
+  /** A sidecar without a token: a refused call that failed over to it would be answered. */
+  let open: Sidecar;
   beforeAll(async () => {
-    sidecar = await startWith(hotPath, TOKEN);
+    [sidecar, open] = await Promise.all([startWith(hotPath, TOKEN), startWith(hotPath)]);
   });
-  afterAll(() => sidecar?.close());
+  afterAll(() => Promise.all([sidecar?.close(), open?.close()]));
 
   it("refuses inference without the token, unary and stream, for every caller alike", async () => {
     for (const kind of CALLERS) {
@@ -704,6 +732,37 @@ describe.each(SERVER_PATHS)("server on the %s with a bearer token", (serverPath,
       }
     }
   });
+
+  it.each(OUR_CALLERS)(
+    "%s with the token option: served, unary and stream; with a wrong one refused, not failed over",
+    async (kind) => {
+      const request = { model: "mock", rows: 2, seed: 5 };
+      const served = makeCaller(kind, sidecar, TOKEN);
+      try {
+        expect(await served.infer(request)).toEqual({ ok: true, values: expected(request) });
+        expect(await served.stream([request, { ...request, seed: 6 }])).toEqual([
+          { ok: true, values: expected(request) },
+          { ok: true, values: expected({ ...request, seed: 6 }) },
+        ]);
+      } finally {
+        await served.close();
+      }
+      const refused = makeCaller(kind, sidecar, "not-the-token", open);
+      const inferredBefore = inferences(open);
+      try {
+        const unary = await refused.infer(request);
+        expect(unary).toMatchObject({ ok: false, code: ErrorCode.FailedPrecondition });
+        record("auth: wrong token", `${serverPath} ← ${kind}`, unary);
+        const [streamed] = await refused.stream([request]);
+        expect(streamed).toMatchObject({ ok: false, code: ErrorCode.FailedPrecondition });
+        record("auth: wrong token, stream", `${serverPath} ← ${kind}`, streamed as Outcome);
+      } finally {
+        await refused.close();
+      }
+      // UNAUTHENTICATED is the call's answer, not an outage: nothing went to the open sidecar.
+      expect(inferences(open)).toBe(inferredBefore);
+    },
+  );
 
   it("serves inference with the token, unary and stream", async () => {
     const request = { model: "mock", rows: 2, seed: 4 };

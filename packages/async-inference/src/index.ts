@@ -1,5 +1,6 @@
 export type { BackoffOptions, Tensor } from "@gpu-sidecar/sidecar-core";
 export { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
+export type { BearerToken } from "./client/bearer-token.js";
 export type { CallOptions, InferOptions } from "./client/call-options.js";
 export type { EndpointAddress, EndpointLocality } from "./client/endpoint-address.js";
 export type { WatchEndpointsOptions } from "./client/endpoint-changes.js";

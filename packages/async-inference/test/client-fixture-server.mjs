@@ -6,9 +6,13 @@
 // given, ends every inference stream without an answer, as a draining or restarting server
 // does: "refused-stream" (RST_STREAM REFUSED_STREAM), "no-error-reset" (RST_STREAM NO_ERROR)
 // or "goaway-not-covered" (a GOAWAY whose last stream id is below the stream's); it prints
-// "refused" for each.
+// "refused" for each. Two more refuse streams only, once their first request arrived, while
+// the client's side is still open: "stream-unimplemented" (UNIMPLEMENTED, as servers without
+// ModelStreamInfer answer) and "stream-ends" (ended with OK and no answer); they print
+// "stream refused".
 import { rmSync } from "node:fs";
 import * as http2 from "node:http2";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import {
   createHealthService,
@@ -20,7 +24,9 @@ import {
 
 const where = process.argv[2] ?? "0";
 const delayMs = Number(process.argv[3] ?? "0");
-const refusal = process.argv[4];
+const STREAM_REFUSALS = new Set(["stream-unimplemented", "stream-ends"]);
+const streamRefusal = STREAM_REFUSALS.has(process.argv[4]) ? process.argv[4] : undefined;
+const refusal = streamRefusal === undefined ? process.argv[4] : undefined;
 const lifecycle = createLifecycle({ models: ["echo"] });
 lifecycle.setModelReady("echo", true);
 lifecycle.transition(LifecycleState.Serving);
@@ -59,6 +65,12 @@ const handler = connectNodeAdapter({
         return echo(request);
       },
       async *modelStreamInfer(requests) {
+        if (streamRefusal !== undefined) {
+          await requests[Symbol.asyncIterator]().next();
+          process.stdout.write("stream refused\n");
+          if (streamRefusal === "stream-ends") return;
+          throw new ConnectError("Method not found: ModelStreamInfer", Code.Unimplemented);
+        }
         for await (const request of requests) {
           await sleep(delayMs);
           yield { inferResponse: echo(request) };

@@ -6,6 +6,8 @@ import { Http2SessionManager } from "@connectrpc/connect-node";
 import { ModelInferRequestSchema, ModelInferResponseSchema } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGrpcModelInferCall } from "../src/client/grpc-model-infer-call.js";
+import { createGrpcModelStreamInferCall } from "../src/client/grpc-model-stream-infer-call.js";
+import { createRequestChannel } from "../src/client/request-channel.js";
 
 let server: Http2Server | undefined;
 let manager: Http2SessionManager | undefined;
@@ -22,14 +24,18 @@ async function serve(
   handle: (stream: ServerHttp2Stream, headers: Record<string, unknown>) => void,
 ) {
   server = createServer();
+  // The client's session manager closes with CANCEL, which the server's session and its
+  // streams still open report.
+  server.on("session", (session) => session.on("error", () => {}));
   server.on("stream", (stream, headers) => {
+    stream.on("error", () => {});
     stream.on("data", () => {});
     handle(stream, headers);
   });
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   manager = new Http2SessionManager(`http://127.0.0.1:${port}`);
-  return createGrpcModelInferCall(manager);
+  return createGrpcModelInferCall(manager, undefined);
 }
 
 const request = create(ModelInferRequestSchema, { modelName: "m", id: "7" });
@@ -127,11 +133,56 @@ describe("unary gRPC ModelInfer on the HTTP/2 session", () => {
 
   it("maps a refused stream (a draining sidecar) to UNAVAILABLE, which is safe to retry", async () => {
     const call = await serve((stream) => {
-      // The server side of a reset stream errors too.
-      stream.on("error", () => {});
       stream.close(constants.NGHTTP2_REFUSED_STREAM);
     });
     const error = await errorOf(call(request, new AbortController().signal, undefined));
     expect(error.code).toBe(Code.Unavailable);
   });
+
+  it.each([
+    ["ends the stream", (stream: ServerHttp2Stream) => stream.end()],
+    [
+      "resets it with NO_ERROR",
+      (stream: ServerHttp2Stream) => stream.close(constants.NGHTTP2_NO_ERROR),
+    ],
+  ])(
+    "maps a server that sends headers, then %s without a status, to UNAVAILABLE",
+    async (_, end) => {
+      const call = await serve((stream) => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc+proto" });
+        end(stream);
+      });
+      const error = await errorOf(call(request, new AbortController().signal, undefined));
+      expect(error.code).toBe(Code.Unavailable);
+      expect(error.rawMessage).toBe("the stream ended before the server sent the call's status");
+    },
+  );
+});
+
+describe("gRPC ModelStreamInfer on the HTTP/2 session", () => {
+  it.each([
+    ["ends its side", (stream: ServerHttp2Stream) => stream.end()],
+    [
+      "resets the stream with NO_ERROR",
+      (stream: ServerHttp2Stream) => stream.close(constants.NGHTTP2_NO_ERROR),
+    ],
+  ])(
+    "settles UNAVAILABLE when the server sends headers, then %s without a status, while this side is open",
+    async (_, end) => {
+      await serve((stream) => {
+        stream.respond({ ":status": 200, "content-type": "application/grpc+proto" });
+        stream.once("data", () => end(stream));
+      });
+      const streamCall = createGrpcModelStreamInferCall(manager as Http2SessionManager, undefined);
+      const requests = createRequestChannel<typeof request>();
+      requests.push(request);
+      const answers: unknown[] = [];
+      const error = await errorOf(
+        streamCall(requests, new AbortController().signal, (answer) => answers.push(answer)),
+      );
+      expect(error.code).toBe(Code.Unavailable);
+      expect(answers).toEqual([]);
+      requests.end();
+    },
+  );
 });

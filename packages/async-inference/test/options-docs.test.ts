@@ -34,6 +34,7 @@ const CLIENT = keys<SidecarClientOptions>()([
   "connectTimeoutMs",
   "pingIntervalMs",
   "pingTimeoutMs",
+  "token",
   "createTransport",
 ]);
 const RECONNECT = keys<BackoffOptions>()(["initialDelayMs", "multiplier", "jitter", "maxDelayMs"]);

@@ -5,6 +5,8 @@ import {
   createGrpcTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
+import { createAuthorizedTransport } from "./authorized-transport.js";
+import type { Authorization } from "./bearer-token.js";
 import type { EndpointAddress } from "./endpoint-address.js";
 import { createGrpcModelInferCall, type ModelInferCall } from "./grpc-model-infer-call.js";
 import {
@@ -82,6 +84,7 @@ export function createEndpointTransport(
   address: EndpointAddress,
   protocol: ClientProtocol,
   connection: ConnectionOptions,
+  authorization: Authorization | undefined,
 ): EndpointTransport {
   const { connectTimeoutMs, pingIntervalMs, pingTimeoutMs } = connection;
   let baseUrl: string;
@@ -109,12 +112,16 @@ export function createEndpointTransport(
       ? createGrpcTransport({ baseUrl, sessionManager, interceptors })
       : createConnectTransport({ baseUrl, httpVersion: "2", sessionManager, interceptors });
   return {
-    transport,
+    transport:
+      authorization === undefined ? transport : createAuthorizedTransport(transport, authorization),
     // Inference takes the hot path when the protocol is gRPC; the Connect protocol and every
     // other method go through Connect's transport.
-    modelInfer: protocol === "grpc" ? createGrpcModelInferCall(sessionManager) : undefined,
+    modelInfer:
+      protocol === "grpc" ? createGrpcModelInferCall(sessionManager, authorization) : undefined,
     modelStreamInfer:
-      protocol === "grpc" ? createGrpcModelStreamInferCall(sessionManager) : undefined,
+      protocol === "grpc"
+        ? createGrpcModelStreamInferCall(sessionManager, authorization)
+        : undefined,
     close: () => sessionManager.abort(),
   };
 }

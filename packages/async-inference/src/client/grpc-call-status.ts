@@ -99,7 +99,13 @@ export function callStatusError(
   const failed = statusError(grpcStatus, grpcMessage);
   if (failed !== undefined) return failed;
   if (grpcStatus === undefined) {
-    return new ConnectError("protocol error: missing status", Code.Internal);
+    // Headers, maybe messages, but the stream ended (or was reset with NO_ERROR) before the
+    // status that says how the call went: no answer, as failWhenUnanswered reads it on the
+    // Connect path, so UNAVAILABLE on both.
+    return new ConnectError(
+      "the stream ended before the server sent the call's status",
+      Code.Unavailable,
+    );
   }
   return undefined;
 }

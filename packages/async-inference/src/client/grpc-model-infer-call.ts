@@ -11,6 +11,7 @@ import {
   type ModelInferResponse,
   ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
+import type { Authorization } from "./bearer-token.js";
 import {
   abortError,
   callStatusError,
@@ -60,13 +61,21 @@ function readResponse(
  * "completed early" ConnectError and the DOMException of aborting the call's signal).
  * Errors are those Connect's gRPC transport rejects with, so `toSidecarError` reads them alike.
  */
-export function createGrpcModelInferCall(sessionManager: Http2SessionManager): ModelInferCall {
+export function createGrpcModelInferCall(
+  sessionManager: Http2SessionManager,
+  authorization: Authorization | undefined,
+): ModelInferCall {
   return async (request, signal, timeoutMs) => {
     if (signal.aborted) throw abortError(signal);
     const envelope = encodeGrpcEnvelope(toBinary(ModelInferRequestSchema, request));
     const headers = grpcRequestHeaders(
       timeoutMs === undefined ? undefined : { "grpc-timeout": formatGrpcTimeout(timeoutMs) },
     );
+    if (authorization !== undefined) {
+      // A fixed token is a string: no await, so no extra turn per call on the hot path.
+      const value = authorization();
+      headers.authorization = typeof value === "string" ? value : await value;
+    }
     const stream: ClientHttp2Stream = await sessionManager.request("POST", PATH, headers, {});
     return new Promise<ModelInferResponse>((resolve, reject) => {
       const chunks: Buffer[] = [];

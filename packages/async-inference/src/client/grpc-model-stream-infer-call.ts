@@ -10,6 +10,7 @@ import {
   type ModelStreamInferResponse,
   ModelStreamInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
+import type { Authorization } from "./bearer-token.js";
 import {
   abortError,
   callStatusError,
@@ -52,15 +53,13 @@ function drainedOrClosed(stream: ClientHttp2Stream): Promise<void> {
  */
 export function createGrpcModelStreamInferCall(
   sessionManager: Http2SessionManager,
+  authorization: Authorization | undefined,
 ): ModelStreamInferCall {
   return async (requests, signal, onResponse) => {
     if (signal.aborted) throw abortError(signal);
-    const stream: ClientHttp2Stream = await sessionManager.request(
-      "POST",
-      PATH,
-      grpcRequestHeaders(),
-      {},
-    );
+    const headers = grpcRequestHeaders();
+    if (authorization !== undefined) headers.authorization = await authorization();
+    const stream: ClientHttp2Stream = await sessionManager.request("POST", PATH, headers, {});
     return new Promise<void>((resolve, reject) => {
       const reader = createEnvelopeReader();
       let responseHeaders: ReceivedHeaders = {};

@@ -1,6 +1,7 @@
 import type { Transport } from "@connectrpc/connect";
 import type { BackoffOptions } from "@gpu-sidecar/sidecar-core";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { type Authorization, type BearerToken, resolveAuthorization } from "./bearer-token.js";
 import { type EndpointAddress, parseEndpointAddress } from "./endpoint-address.js";
 import type { ClientProtocol, ConnectionOptions } from "./endpoint-transport.js";
 import { createLocalFirstRouter, type Router } from "./router.js";
@@ -28,9 +29,18 @@ export interface SidecarClientOptions {
   /** How long a PING may go unanswered before the connection is dropped. Default 15000. */
   readonly pingTimeoutMs?: number;
   /**
+   * Sent as `Authorization: Bearer <token>` on every call, stream and health watch, for a
+   * sidecar with `server.auth.bearer_token` (or a server behind an authenticating proxy): the
+   * token, or a function returning the current one (it may be async), called once per call,
+   * stream and watch, for tokens that rotate. Never logged nor shown in error messages.
+   * Default: none.
+   */
+  readonly token?: BearerToken;
+  /**
    * Supplies the Connect transport of each endpoint instead of the built-in HTTP/2 one (TLS,
    * interceptors, in-memory transports in tests). The caller owns what it creates: `close()`
-   * does not close it. `protocol` and the connection options are then unused.
+   * does not close it. `protocol` and the connection options are then unused; `token` is still
+   * sent on every call.
    */
   readonly createTransport?: (endpoint: EndpointAddress) => Transport;
 }
@@ -45,6 +55,8 @@ export interface ResolvedClientOptions {
   readonly reconnect: BackoffOptions;
   readonly connection: ConnectionOptions;
   readonly createTransport: ((endpoint: EndpointAddress) => Transport) | undefined;
+  /** The `authorization` header of each call; undefined without a token. */
+  readonly authorization: Authorization | undefined;
 }
 
 const DEFAULT_RECONNECT: Required<BackoffOptions> = {
@@ -151,5 +163,6 @@ export function resolveClientOptions(options: SidecarClientOptions): ResolvedCli
       pingTimeoutMs: positive("pingTimeoutMs", options.pingTimeoutMs, 15_000),
     },
     createTransport: options.createTransport,
+    authorization: resolveAuthorization(options.token),
   };
 }

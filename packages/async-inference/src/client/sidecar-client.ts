@@ -1,4 +1,5 @@
 import { ErrorCode, SidecarError, type Tensor } from "@gpu-sidecar/sidecar-core";
+import { createAuthorizedTransport } from "./authorized-transport.js";
 import {
   type CallOptions,
   checkCallOptions,
@@ -72,14 +73,17 @@ function withTimeout(signal: AbortSignal, timeoutMs: number | undefined) {
 
 export function createSidecarClient(options: SidecarClientOptions): SidecarClient {
   const resolved = resolveClientOptions(options);
-  const { createTransport } = resolved;
+  const { createTransport, authorization } = resolved;
   const changes = new EndpointChanges();
   const connections: EndpointConnection[] = resolved.endpoints.map((address, index) => {
     const { transport, close, modelInfer, modelStreamInfer } =
       createTransport === undefined
-        ? createEndpointTransport(address, resolved.protocol, resolved.connection)
+        ? createEndpointTransport(address, resolved.protocol, resolved.connection, authorization)
         : {
-            transport: createTransport(address),
+            transport:
+              authorization === undefined
+                ? createTransport(address)
+                : createAuthorizedTransport(createTransport(address), authorization),
             close: undefined,
             modelInfer: undefined,
             modelStreamInfer: undefined,

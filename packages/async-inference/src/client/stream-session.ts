@@ -42,6 +42,8 @@ interface OpenStream {
   readonly pending: Map<string, Pending>;
   readonly controller: AbortController;
   readonly done: Promise<void>;
+  /** This side ended the stream (the session moved elsewhere): the server's end is expected. */
+  halfClosed: boolean;
 }
 
 function dispatch(stream: OpenStream, response: ModelStreamInferResponse): void {
@@ -86,14 +88,31 @@ export function createStreamSession(
     const { connection, requests, controller } = stream;
     const what = `ModelStreamInfer on ${connection.state.url}`;
     let failure: SidecarError;
+    /** Whether the way the stream ended says its endpoint cannot take requests now. */
+    let endpointDown = false;
     try {
       await connection.modelStreamInfer(requests, controller.signal, (response) =>
         dispatch(stream, response),
       );
+      // Only close() ends a session's stream: a server that ends it with OK while requests are
+      // pending is going away (or refuses streams), and each of them is safe to send again. An
+      // idle stream ended so (an idle timeout) says nothing of the endpoint.
       failure = new SidecarError(ErrorCode.Unavailable, `${what}: the server ended the stream`);
+      endpointDown = stream.pending.size > 0;
     } catch (reason) {
       failure = toSidecarError(reason, what, controller.signal.aborted);
-      if (failure.code === ErrorCode.Unavailable) connection.markUnavailable(failure);
+      endpointDown = failure.code === ErrorCode.Unavailable;
+    }
+    if (endpointDown && !stream.halfClosed) {
+      // Marked down at once, as a failed unary call marks it: the operator's retry of these
+      // requests then goes to another endpoint instead of a new stream on this one.
+      connection.markUnavailable(failure);
+    } else if (failure.code === ErrorCode.Unimplemented) {
+      failure = new SidecarError(
+        ErrorCode.Unimplemented,
+        `${failure.message} (the server does not offer ModelStreamInfer streams: use client.infer, one ModelInfer per call, instead of a stream session)`,
+        { cause: failure.cause },
+      );
     }
     // Only this stream's requests fail; the next call opens a new stream, on the endpoint
     // the router picks then.
@@ -110,6 +129,7 @@ export function createStreamSession(
       pending: new Map(),
       controller: new AbortController(),
       done: Promise.resolve(),
+      halfClosed: false,
     };
     streams.add(stream);
     stream.done = read(stream);
@@ -136,7 +156,10 @@ export function createStreamSession(
       );
     }
     if (current?.connection === connection) return current;
-    current?.requests.end();
+    if (current !== undefined) {
+      current.halfClosed = true;
+      current.requests.end();
+    }
     current = open(connection);
     return current;
   }

@@ -1,0 +1,173 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import type { ClientProtocol } from "../src/client/endpoint-transport.js";
+import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import { asyncInference } from "../src/operator/async-inference.js";
+import { InferenceFailure } from "../src/operator/inference-failure.js";
+import { MODEL, until } from "./client-fake-sidecar.js";
+import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
+
+// Servers that refuse ModelStreamInfer while serving everything else, in child processes
+// (client-fixture-server.mjs): they answer the stream's first request by ending their side of
+// the stream (UNIMPLEMENTED, or OK with no answer) while the session's side stays open for more
+// requests. A stream call that settled only when both sides closed hung there for good, and
+// with it every call of the session: no error, so no retry and no failover.
+type StreamRefusal = "stream-unimplemented" | "stream-ends";
+
+const SERVER = new URL("./client-fixture-server.mjs", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "client-stream-refusals-"));
+const children = new Set<ChildProcess>();
+let client: SidecarClient | undefined;
+let sockets = 0;
+
+afterEach(async () => {
+  await client?.close();
+  client = undefined;
+  for (const child of children) child.kill("SIGKILL");
+  children.clear();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Server {
+  readonly url: string;
+  /** Streams refused so far. */
+  refused(): number;
+}
+
+/** A refusing server on a Unix socket (local), or (no refusal) an answering one on TCP. */
+function startServer(refusal?: StreamRefusal): Promise<Server> {
+  sockets += 1;
+  const where = refusal === undefined ? "0" : join(dir, `s${sockets}.sock`);
+  const child = spawn(process.execPath, [SERVER, where, "0", ...(refusal ? [refusal] : [])], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  let refused = 0;
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`fixture server exited with ${code}`)));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      refused += chunk.split("stream refused\n").length - 1;
+      const at = /^listening (.+)$/m.exec(chunk)?.[1];
+      if (at === undefined) return;
+      const url = /^\d+$/.test(at) ? `http://127.0.0.1:${at}` : `unix://${at}`;
+      resolve({ url, refused: () => refused });
+    });
+  });
+}
+
+async function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
+  client = createSidecarClient({
+    endpoints,
+    protocol,
+    reconnect: { initialDelayMs: 200, maxDelayMs: 200 },
+  });
+  const c = client;
+  await until(() => c.endpoints.every((e) => e.status === "serving"), 10_000);
+  return c;
+}
+
+/** The call's error, or a failure of the test when it has not settled within `ms`. */
+async function settledError(call: Promise<unknown>, ms = 10_000): Promise<SidecarError> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const hung = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the call did not settle within ${ms} ms`)), ms);
+  });
+  try {
+    const error = await Promise.race([
+      call.then(
+        () => undefined,
+        (reason: unknown) => reason,
+      ),
+      hung,
+    ]);
+    expect(error).toBeInstanceOf(SidecarError);
+    return error as SidecarError;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe.each(["grpc", "connect"] as const)(
+  "a server that refuses streams, over %s",
+  (protocol) => {
+    it("UNIMPLEMENTED: every call of the session fails with it at once, saying what to do", async () => {
+      const only = await startServer("stream-unimplemented");
+      const c = await connect([only.url], protocol);
+      const session = c.createStreamSession(MODEL);
+      const errors = await Promise.all(
+        [1, 2, 3].map((v) => settledError(session.infer(encodeNumber(v)))),
+      );
+      for (const error of errors) {
+        expect(error.code).toBe(ErrorCode.Unimplemented);
+        expect(error.message).toContain("Method not found: ModelStreamInfer");
+        expect(error.message).toContain("use client.infer");
+      }
+      // The next call opens a new stream and fails the same way; unary calls still work.
+      expect((await settledError(session.infer(encodeNumber(4)))).code).toBe(
+        ErrorCode.Unimplemented,
+      );
+      expect(decodeNumber(await c.infer(MODEL, encodeNumber(5)))).toBe(5);
+      // Not the endpoint's fault: it stays serving.
+      expect(c.endpoints[0]?.status).toBe("serving");
+    });
+
+    it("UNIMPLEMENTED: the operator emits each record's failure without retrying it", async () => {
+      const only = await startServer("stream-unimplemented");
+      const c = await connect([only.url], protocol);
+      const session = c.createStreamSession(MODEL);
+      const results = await collect(
+        asyncInference([1, 2, 3, 4], {
+          infer: (inputs, context) => session.infer(inputs, context),
+          encode: encodeNumber,
+          decode: decodeNumber,
+          onError: "emit",
+          retry: { strategy: "fixed", delayMs: 5, maxAttempts: 3 },
+        }),
+      );
+      expect(results).toHaveLength(4);
+      for (const result of results) {
+        expect(result).toBeInstanceOf(InferenceFailure);
+        expect((result as InferenceFailure<number>).error.code).toBe(ErrorCode.Unimplemented);
+      }
+      // One stream per attempt at most, and no record was attempted twice.
+      expect(only.refused()).toBeLessThanOrEqual(4);
+    });
+
+    it("ended with no answer: UNAVAILABLE, and the endpoint is marked down", async () => {
+      const only = await startServer("stream-ends");
+      const c = await connect([only.url], protocol);
+      const session = c.createStreamSession(MODEL);
+      const errors = await Promise.all(
+        [1, 2, 3].map((v) => settledError(session.infer(encodeNumber(v)))),
+      );
+      for (const error of errors) {
+        expect(error.code).toBe(ErrorCode.Unavailable);
+        expect(error.message).toContain("the server ended the stream");
+      }
+      expect(c.endpoints[0]?.status).toBe("unreachable");
+    });
+
+    it("ended with no answer: a streaming operator with retries fails over and loses nothing", async () => {
+      const local = await startServer("stream-ends");
+      const remote = await startServer();
+      const c = await connect([remote.url, local.url], protocol);
+      const session = c.createStreamSession(MODEL);
+      const records = Array.from({ length: 30 }, (_, i) => i);
+      const results = await collect(
+        asyncInference(records, {
+          infer: (inputs, context) => session.infer(inputs, context),
+          encode: encodeNumber,
+          decode: decodeNumber,
+          timeoutMs: 10_000,
+          retry: { strategy: "fixed", delayMs: 5, maxAttempts: 3 },
+        }),
+      );
+      expect(results).toEqual(records);
+      expect(local.refused()).toBeGreaterThan(0);
+    });
+  },
+);
