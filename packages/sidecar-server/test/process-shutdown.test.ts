@@ -6,15 +6,15 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { pendingRequests, portOfUrl, spawnSidecar, stopAllSidecars } from "./process-harness.js";
-import { bytesOf, http, SLOW_REPO, tempDir } from "./server-harness.js";
+import { bytesOf, EXECUTORS, http, SLOW_REPO, tempDir, withExecutor } from "./server-harness.js";
 
 afterEach(() => stopAllSidecars(1_000));
 
-describe("gpu-sidecar shutdown", () => {
+describe.each(EXECUTORS)("gpu-sidecar shutdown (%s executor)", (executor) => {
   it("on SIGTERM answers every accepted request, refuses new connections and calls, removes its socket and exits 0", async () => {
     const uds = join(tempDir(), "drain.sock");
     const sidecar = spawnSidecar({
-      modelRepository: SLOW_REPO,
+      modelRepository: withExecutor(SLOW_REPO, executor),
       uds,
       args: ["--metrics-port", "0"],
     });
