@@ -46,7 +46,8 @@ async function unusedPort(): Promise<number> {
   return port;
 }
 
-describe("gpu-sidecar-scheduler serve, against a real sidecar", () => {
+// Two processes start before the first request: seconds on a loaded machine.
+describe("gpu-sidecar-scheduler serve, against a real sidecar", { timeout: 30_000 }, () => {
   const children: ChildProcess[] = [];
   afterAll(async () => {
     for (const child of children) child.kill("SIGKILL");

@@ -118,6 +118,10 @@ describe("onnx backend", () => {
     await expect(load).rejects.toMatchObject({
       message: expect.stringMatching(/ONNXRUNTIME_NODE_INSTALL=cuda12.*allow_cpu_fallback/s),
     });
+    // Said from the missing library, before onnxruntime is asked for the provider at all.
+    await expect(load).rejects.toMatchObject({
+      message: expect.stringMatching(/libonnxruntime_providers_cuda\.so is not installed in /),
+    });
   });
 
   it("falls back to the CPU with a warning when allow_cpu_fallback is true", async () => {

@@ -107,10 +107,7 @@ export function createEndpointConnection(options: EndpointConnectionOptions): En
       }),
     markUnavailable(error) {
       setStatus("unreachable", error);
-      // Not from inside the failed call's settling: that can run within Node's HTTP/2 receive
-      // callback, and resetting the watch's stream there sends a frame re-entrantly, which
-      // sends nghttp2 into an endless loop (std::bad_alloc). A later turn is outside it.
-      setImmediate(() => watcher.restart());
+      watcher.restart();
     },
     async close() {
       await watcher.close();

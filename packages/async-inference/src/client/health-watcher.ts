@@ -47,6 +47,14 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
   const { health, inference, service, pollIntervalMs, backoff, onChange } = options;
   const closing = new AbortController();
   let attempt = new AbortController();
+  // Attempts restart() dropped: what they still report is stale, though their abort waits.
+  const dropped = new WeakSet<AbortSignal>();
+  const report: (signal: AbortSignal, status: "serving" | "not-serving") => void = (
+    signal,
+    status,
+  ) => {
+    if (!dropped.has(signal)) onChange(status);
+  };
   let watchUnimplemented = false;
   // A probe may take as long as the interval; whole milliseconds, as timeout headers need.
   const probeTimeoutMs = Math.ceil(pollIntervalMs);
@@ -54,7 +62,8 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
   async function watchOnce(signal: AbortSignal): Promise<void> {
     for await (const message of health.watch({ service }, { signal })) {
       backoff.reset();
-      onChange(
+      report(
+        signal,
         message.status === HealthCheckResponse_ServingStatus.SERVING ? "serving" : "not-serving",
       );
     }
@@ -68,7 +77,7 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
         ? await inference.serverReady({}, { signal, timeoutMs: probeTimeoutMs })
         : await inference.modelReady({ name: service }, { signal, timeoutMs: probeTimeoutMs });
     backoff.reset();
-    onChange(ready ? "serving" : "not-serving");
+    report(signal, ready ? "serving" : "not-serving");
   }
 
   async function run(): Promise<void> {
@@ -98,7 +107,12 @@ export function startHealthWatcher(options: HealthWatcherOptions): HealthWatcher
   const done = run();
   return {
     restart() {
-      attempt.abort();
+      const current = attempt;
+      dropped.add(current.signal);
+      // Aborted on a later turn: restart() is called while a failed call settles, which can be
+      // inside Node's HTTP/2 receive callback, and resetting the watch's stream from there sends
+      // nghttp2 into an endless loop (memory to gigabytes, then std::bad_alloc).
+      setImmediate(() => current.abort());
     },
     close() {
       closing.abort();

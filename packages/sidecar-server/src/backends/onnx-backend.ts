@@ -11,6 +11,7 @@ import {
 import { ONNX_MODEL_FILE } from "@gpu-sidecar/sidecar-core/config";
 import * as ort from "onnxruntime-node";
 import { parseOnnxParameters } from "./onnx-parameters.js";
+import { missingProviderLibraries, onnxruntimeBinaryDir } from "./onnx-provider-libraries.js";
 import { type OnnxSessionPlan, onnxSessionPlan } from "./onnx-session-options.js";
 import { fromOrtTensor, tensorSpecOf, toOrtTensor } from "./onnx-tensors.js";
 
@@ -41,10 +42,23 @@ const ENABLE_CUDA =
 export function createOnnxBackend(options: OnnxBackendOptions = {}): Backend {
   const warn =
     options.onWarning ?? ((message: string) => process.emitWarning(message, "GpuSidecarWarning"));
-  const create: OnnxSessionFactory =
-    options.createSession ??
-    ((path, sessionOptions) => ort.InferenceSession.create(path, sessionOptions));
+  const create = options.createSession ?? createOrtSession;
   return { name: "onnx", load: (request) => loadOnnxModel(request, { warn, create }) };
+}
+
+/** `ort.InferenceSession.create`, refusing at once a provider whose library is not installed. */
+async function createOrtSession(
+  path: string,
+  options: ort.InferenceSession.SessionOptions,
+): Promise<ort.InferenceSession> {
+  const dir = onnxruntimeBinaryDir();
+  const missing = missingProviderLibraries(options.executionProviders ?? [], dir);
+  if (missing.length > 0) {
+    throw new Error(
+      `${missing.join(", ")} is not installed in ${dir} (onnxruntime-node was installed without it)`,
+    );
+  }
+  return ort.InferenceSession.create(path, options);
 }
 
 interface SessionContext {
