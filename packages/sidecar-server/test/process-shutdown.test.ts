@@ -52,13 +52,25 @@ describe.each(EXECUTORS)("gpu-sidecar shutdown (%s executor)", (executor) => {
       (error: NodeJS.ErrnoException) => error.code,
     );
     expect(["ECONNREFUSED", "ECONNRESET"]).toContain(refused);
-    // The accepted connection heard GOAWAY: the next call needs a new one, which finds no socket.
-    const refusedRpc = await client.modelInfer(request).then(
-      () => undefined,
-      (error: unknown) => ConnectError.from(error),
+    // Once the accepted connection has heard GOAWAY, the next call needs a new one, which finds
+    // no socket. A call sent before the GOAWAY arrived is refused on the old connection
+    // (REFUSED_STREAM, safe to retry), so call until the client has heard it.
+    // (Plain Connect calls both INTERNAL; the project's client, UNAVAILABLE and fails over.)
+    const refusals: string[] = [];
+    await vi.waitUntil(
+      async () => {
+        const refusal = await client.modelInfer(request).then(
+          () => "answered",
+          (error: unknown) => ConnectError.from(error).message,
+        );
+        refusals.push(refusal);
+        return refusal.includes("ENOENT");
+      },
+      { timeout: 5_000, interval: 10 },
     );
-    // (Plain Connect calls that INTERNAL; the project's client, UNAVAILABLE and fails over.)
-    expect(refusedRpc?.message).toContain("ENOENT");
+    expect(refusals.filter((refusal) => !refusal.includes("NGHTTP2_REFUSED_STREAM"))).toEqual([
+      expect.stringContaining("ENOENT"),
+    ]);
 
     const answers = await Promise.allSettled(accepted);
     expect(answers.filter((answer) => answer.status === "rejected")).toEqual([]);
