@@ -36,14 +36,7 @@ const model = prepareBenchModel("small", false);
 const sidecar = await startSidecarProcess({
   repository: model.repository,
   modelName: model.modelName,
-  ...(values["cpu-prof"]
-    ? {
-        env: {
-          ...process.env,
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --cpu-prof --cpu-prof-dir=${profileDir}`,
-        },
-      }
-    : {}),
+  ...(values["cpu-prof"] ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] } : {}),
 });
 const client = createSidecarClient({ endpoint: sidecar.endpoint });
 const session = transport === "stream" ? client.createStreamSession(model.modelName) : undefined;

@@ -22,14 +22,14 @@ const STOP_GRACE_MS = 10_000;
 /**
  * Starts one `gpu-sidecar serve` process serving only `modelName` from `repository` on a fresh
  * Unix socket and a REST port chosen by the system (for its statistics), and resolves once the
- * model is ready. `env` replaces the environment (the profile script sets NODE_OPTIONS).
- * @param {{ repository: string, modelName: string, env?: NodeJS.ProcessEnv }} options
+ * model is ready. `nodeArgs` are Node's own flags (the profile script's `--cpu-prof`).
+ * @param {{ repository: string, modelName: string, nodeArgs?: string[] }} options
  * @returns {Promise<SidecarProcess>}
  */
-export async function startSidecarProcess({ repository, modelName, env }) {
+export async function startSidecarProcess({ repository, modelName, nodeArgs }) {
   const sidecar = spawnSidecar({
     modelRepository: repository,
-    ...(env === undefined ? {} : { env }),
+    ...(nodeArgs === undefined ? {} : { nodeArgs }),
     startTimeoutMs: START_TIMEOUT_MS,
     args: [
       "--model-control-mode",

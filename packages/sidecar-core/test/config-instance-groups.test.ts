@@ -92,6 +92,62 @@ describe("instance_group", () => {
   });
 });
 
+describe("executor", () => {
+  it("runs batches on worker threads unless a model asks for inline", () => {
+    expect(parseModelConfig({}, SOURCE).executor).toBe("worker");
+    expect(parseModelConfig({ executor: "inline" }, SOURCE)).toMatchObject({
+      executor: "inline",
+      instance_group: [{ kind: "cpu", count: 1 }],
+    });
+    expect(
+      parseModelConfig(
+        {
+          executor: "inline",
+          execution_providers: ["cuda"],
+          instance_group: [{ kind: "gpu", gpus: [1] }],
+        },
+        SOURCE,
+      ).instance_group,
+    ).toEqual([{ kind: "gpu", count: 1, gpus: [1] }]);
+  });
+
+  const ONE =
+    'executor "inline" runs batches one at a time on the event loop, so it takes exactly one instance';
+  it.each([
+    [{ executor: "thread" }, 'executor: expected one of "worker", "inline" (got "thread")'],
+    [
+      { executor: "inline", instances: 2 },
+      `instances: ${ONE}: set instance_group to [{ "kind": "cpu", "count": 1 }], or executor "worker" (got 2)`,
+    ],
+    [
+      { executor: "inline", instance_group: [{ kind: "cpu", count: 2 }] },
+      `instance_group[0].count: ${ONE}: set count 1, or executor "worker" (got 2)`,
+    ],
+    [
+      { executor: "inline", instance_group: [{ kind: "cpu" }, { kind: "cpu" }] },
+      `instance_group: ${ONE}, and this lists 2 groups: set instance_group to [{ "kind": "cpu", "count": 1 }], or executor "worker" (got [{"kind":"cpu"},{"kind":"cpu"}])`,
+    ],
+    [
+      { executor: "inline", execution_providers: ["cuda"], instance_group: [{ kind: "gpu" }] },
+      `instance_group[0].kind: ${ONE}, and a "gpu" group without gpus runs on every visible GPU: list one GPU in gpus, or set executor "worker" (got "gpu")`,
+    ],
+    [
+      {
+        executor: "inline",
+        execution_providers: ["cuda"],
+        instance_group: [{ kind: "gpu", gpus: [0, 1] }],
+      },
+      `instance_group[0].gpus: ${ONE}, and a "gpu" group puts one on each listed GPU: list one GPU in gpus, or set executor "worker" (got [0,1])`,
+    ],
+    [
+      { executor: "inline", execution_providers: ["cuda"] },
+      `executor: ${ONE}, and the default instance group of this model is a "gpu" group on every visible GPU: list one GPU, as instance_group: [{ "kind": "gpu", "gpus": [0] }], or set executor "worker" (got "inline")`,
+    ],
+  ])("refuses %j", (input, message) => {
+    expect(issuesOf(input)).toEqual([`${SOURCE}: ${message}`]);
+  });
+});
+
 describe("onnxruntime options", () => {
   it.each([
     [

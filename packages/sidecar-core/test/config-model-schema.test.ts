@@ -42,6 +42,7 @@ describe("model config defaults", () => {
       backend: "onnx",
       version_policy: { latest: { num_versions: 1 } },
       instance_group: [{ kind: "cpu", count: 1 }],
+      executor: "worker",
       max_batch_size: 32,
       dynamic_batching: {
         max_queue_delay_us: 1000,
@@ -95,6 +96,7 @@ describe("model config values", () => {
         { kind: "gpu", count: 2, gpus: [0, 1] },
         { kind: "cpu", count: 1 },
       ],
+      executor: "worker",
       max_batch_size: 64,
       dynamic_batching: {
         max_queue_delay_us: 500,

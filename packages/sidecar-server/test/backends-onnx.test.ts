@@ -90,6 +90,21 @@ describe("onnx backend", () => {
     }
   });
 
+  it("copies an unaligned view into a Node Buffer, whose slice() would not copy", async () => {
+    const model = await createOnnxBackend().load(fraudRequest());
+    try {
+      const rows = 3;
+      const features = transactions(rows);
+      // As a REST body carries binary data: a Buffer, the tensor after a JSON header of odd length.
+      const body = Buffer.concat([Buffer.from("{}\n"), Buffer.from(features.buffer)]);
+      const view = body.subarray(3);
+      const [scores] = await model.run([featuresTensor(view, rows)], ["fraud_score"]);
+      expectScores(scores, features, rows);
+    } finally {
+      await model.unload();
+    }
+  });
+
   // This workspace does not approve onnxruntime-node's build script, so its CUDA provider
   // libraries are absent and CUDA cannot load: exactly the situation these two tests need.
   it("fails the load loudly when CUDA is requested and cannot load", async () => {

@@ -3,7 +3,15 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { GRPCInferenceService, LifecycleState } from "@gpu-sidecar/sidecar-core";
 import { describe, expect, it, vi } from "vitest";
-import { bytesOf, FIXTURE_REPO, portOf, start, watchQueues } from "./server-harness.js";
+import {
+  bytesOf,
+  EXECUTORS,
+  FIXTURE_REPO,
+  portOf,
+  start,
+  watchQueues,
+  withExecutor,
+} from "./server-harness.js";
 
 const request = {
   modelName: "slow",
@@ -18,11 +26,13 @@ function codeOf(call: Promise<unknown>): Promise<Code | "ok"> {
   );
 }
 
-describe("sidecar drain and limits", () => {
+describe.each(EXECUTORS)("sidecar drain and limits (%s executor)", (executor) => {
+  const repository = withExecutor(FIXTURE_REPO, executor);
+
   it("cuts the drain at drain_timeout_ms: the running batch finishes, queued requests fail UNAVAILABLE", async () => {
     const queues = watchQueues();
     const sidecar = await start({
-      repository: FIXTURE_REPO,
+      repository,
       drainTimeoutMs: 100,
       metrics: queues.metrics,
     });
@@ -45,7 +55,7 @@ describe("sidecar drain and limits", () => {
   });
 
   it("refuses a gRPC message over max_request_bytes with RESOURCE_EXHAUSTED", async () => {
-    const sidecar = await start({ repository: FIXTURE_REPO, maxRequestBytes: 1024 });
+    const sidecar = await start({ repository, maxRequestBytes: 1024 });
     try {
       const client = createClient(
         GRPCInferenceService,
@@ -73,7 +83,7 @@ describe("sidecar drain and limits", () => {
   it("says GOAWAY first, answers what it accepted, and serves accepted streams during drain_grace_ms", async () => {
     const queues = watchQueues();
     const sidecar = await start({
-      repository: FIXTURE_REPO,
+      repository,
       drainGraceMs: 400,
       drainTimeoutMs: 5_000,
       metrics: queues.metrics,

@@ -1,9 +1,9 @@
-import { mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
+import { type ExecutorMode, parseSidecarConfig } from "@gpu-sidecar/sidecar-core/config";
 import { type Logger, pino } from "pino";
 import { expect } from "vitest";
 import { FRAUD_FEATURE_COUNT, syntheticTransaction } from "../src/demo-model/fraud-reference.js";
@@ -26,6 +26,25 @@ export const SLOW_REPO = fileURLToPath(new URL("./fixtures/server/slow-repo", im
 /** A fresh directory short enough for a Unix socket path (107 bytes on Linux). */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "gs-"));
+}
+
+/** Both executors, for tests that must hold for either. */
+export const EXECUTORS: readonly ExecutorMode[] = ["worker", "inline"];
+
+/**
+ * `repository` with every model's batches run by `executor`: the fixtures leave it at the
+ * default ("worker"); for "inline", a copy whose configs say so.
+ */
+export function withExecutor(repository: string, executor: ExecutorMode): string {
+  if (executor === "worker") return repository;
+  const copy = join(tempDir(), "repo");
+  cpSync(repository, copy, { recursive: true });
+  for (const model of readdirSync(copy)) {
+    const path = join(copy, model, "config.json");
+    const config: unknown = JSON.parse(readFileSync(path, "utf8"));
+    writeFileSync(path, JSON.stringify({ ...(config as object), executor }));
+  }
+  return copy;
 }
 
 export interface StartOptions {

@@ -10,6 +10,7 @@ export { loadSidecarConfig } from "./load-sidecar-config.js";
 export type {
   DynamicBatchingConfig,
   ExecutionProvider,
+  ExecutorMode,
   InputPaddingConfig,
   MockModelConfig,
   MockSettings,
@@ -20,6 +21,7 @@ export type {
 } from "./model-config-schema.js";
 export {
   EXECUTION_PROVIDERS,
+  EXECUTOR_MODES,
   MODEL_BACKENDS,
   modelConfigSchema,
   parseModelConfig,

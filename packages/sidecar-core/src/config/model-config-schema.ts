@@ -14,6 +14,14 @@ import { versionPolicySchema } from "./version-policy.js";
 export const MODEL_BACKENDS = ["onnx", "mock"] as const;
 export type ModelBackendName = (typeof MODEL_BACKENDS)[number];
 
+/**
+ * Where a model's batches run: `worker`, each instance a worker thread of its own (off the event
+ * loop); `inline`, on the sidecar's event loop, saving the hand-off to a thread per batch, for a
+ * model whose batches cost less than that hand-off.
+ */
+export const EXECUTOR_MODES = ["worker", "inline"] as const;
+export type ExecutorMode = (typeof EXECUTOR_MODES)[number];
+
 /** onnxruntime execution providers, in the order a model config may prefer them. */
 export const EXECUTION_PROVIDERS = ["cuda", "cpu", "tensorrt"] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -86,6 +94,7 @@ const commonShape = {
   instances: count(1).optional(),
   /** Triton's instance_group; absent: one group of the default kind (see `defaultKind`). */
   instance_group: z.array(instanceGroupSchema).min(1).optional(),
+  executor: z.enum(EXECUTOR_MODES).default("worker"),
   max_batch_size: count(0).default(32),
   dynamic_batching: dynamicBatchingSchema.prefault({}),
   parameters: z.record(z.string(), z.unknown()).default(() => ({})),
@@ -242,6 +251,65 @@ function defaultKind(config: AnyModelConfig): InstanceKind {
     : "cpu";
 }
 
+/**
+ * An inline executor runs one batch at a time on the event loop, so a second instance would only
+ * wait for the first: it takes exactly one instance (one CPU, or one listed GPU).
+ */
+function checkInlineInstance(config: AnyModelConfig, ctx: Ctx): void {
+  if (config.executor !== "inline") return;
+  const { instances, instance_group: groups } = config;
+  const fix = 'set instance_group to [{ "kind": "cpu", "count": 1 }], or executor "worker"';
+  const why =
+    'executor "inline" runs batches one at a time on the event loop, so it takes exactly one instance';
+  if (instances !== undefined && instances > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["instances"],
+      input: instances,
+      message: `${why}: ${fix}`,
+    });
+  }
+  if (groups === undefined) {
+    if (defaultKind(config) === "gpu") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["executor"],
+        input: config.executor,
+        message: `${why}, and the default instance group of this model is a "gpu" group on every visible GPU: list one GPU, as instance_group: [{ "kind": "gpu", "gpus": [0] }], or set executor "worker"`,
+      });
+    }
+    return;
+  }
+  if (groups.length > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["instance_group"],
+      input: groups,
+      message: `${why}, and this lists ${groups.length} groups: ${fix}`,
+    });
+    return;
+  }
+  const [group] = groups;
+  if (group === undefined) return;
+  if (group.count > 1) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["instance_group", 0, "count"],
+      input: group.count,
+      message: `${why}: set count 1, or executor "worker"`,
+    });
+  }
+  if (group.kind === "gpu" && group.gpus?.length !== 1) {
+    const listed = group.gpus !== undefined;
+    ctx.addIssue({
+      code: "custom",
+      path: ["instance_group", 0, listed ? "gpus" : "kind"],
+      input: listed ? group.gpus : group.kind,
+      message: `${why}, and a "gpu" group ${listed ? "puts one on each listed GPU" : "without gpus runs on every visible GPU"}: list one GPU in gpus, or set executor "worker"`,
+    });
+  }
+}
+
 function checkInstances(config: AnyModelConfig, ctx: Ctx): void {
   const { instances, instance_group: groups } = config;
   if (instances !== undefined && groups !== undefined) {
@@ -252,6 +320,7 @@ function checkInstances(config: AnyModelConfig, ctx: Ctx): void {
       message: `instances: ${instances} is the short form of instance_group: [{ "kind": "${defaultKind(config)}", "count": ${instances} }]; keep only instance_group`,
     });
   }
+  checkInlineInstance(config, ctx);
   if (config.backend !== "onnx" || groups === undefined) return;
   const providers = config.execution_providers;
   groups.forEach((group, index) => {

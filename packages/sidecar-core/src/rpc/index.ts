@@ -139,6 +139,15 @@ export {
 export { decodeGrpcMessage, encodeGrpcMessage } from "./grpc-message.js";
 export { formatGrpcTimeout, parseGrpcTimeout } from "./grpc-timeout.js";
 export { createHealthService } from "./health-service.js";
+export type {
+  InferOutputFields,
+  InferResponseFields,
+  StreamInferResponseFields,
+} from "./infer-response-binary.js";
+export {
+  encodeInferResponseEnvelope,
+  encodeStreamInferResponseEnvelope,
+} from "./infer-response-binary.js";
 export type { MessageTensor, MessageTensors } from "./infer-tensors.js";
 export { tensorsOfMessage, tensorsToMessage } from "./infer-tensors.js";
 export type {

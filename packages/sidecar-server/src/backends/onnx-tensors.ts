@@ -75,10 +75,12 @@ export function toOrtTensor(tensor: Tensor): ort.Tensor {
         `[${tensor.shape.join(", ")}] of ${tensor.datatype} needs ${length * array.BYTES_PER_ELEMENT}`,
     );
   }
+  // The copy is `new Uint8Array(data)`, never `data.slice()`: a Node Buffer's `slice` is a view
+  // of the same memory, whose buffer would be read from its start.
   const elements =
     data.buffer instanceof ArrayBuffer && data.byteOffset % array.BYTES_PER_ELEMENT === 0
       ? new array(data.buffer, data.byteOffset, length)
-      : new array(data.slice().buffer, 0, length);
+      : new array(new Uint8Array(data).buffer, 0, length);
   return new ort.Tensor(type, elements, tensor.shape);
 }
 

@@ -8,6 +8,7 @@ import {
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
 import type { ExecutorLogger } from "./executor-logger.js";
+import { instanceLabel } from "./instance-label.js";
 import type {
   FromInstance,
   InstanceWorkerData,
@@ -60,9 +61,7 @@ function fromWire(error: WireError): SidecarError {
 
 export function createExecutorInstance(options: ExecutorInstanceOptions): ExecutorInstance {
   const { index, workerData, logger, onIdle } = options;
-  const { device } = workerData.request;
-  const where = device?.kind === "gpu" ? ` (GPU ${device.cudaDevice}, ${device.uuid})` : "";
-  const label = `instance ${index}${where} of model "${workerData.request.name}" version ${workerData.request.version}`;
+  const label = instanceLabel(index, workerData.request);
   let state: State = "starting";
   let worker: Worker;
   let workerExited: Promise<void>;

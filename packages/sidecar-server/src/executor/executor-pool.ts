@@ -6,19 +6,25 @@ import {
   SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
-import type { ModelBackendName } from "@gpu-sidecar/sidecar-core/config";
+import type { ExecutorMode, ModelBackendName } from "@gpu-sidecar/sidecar-core/config";
 import { pino } from "pino";
 import { createExecutorInstance, type ExecutorInstance } from "./executor-instance.js";
 import type { ExecutorLogger } from "./executor-logger.js";
+import { createInlineInstance } from "./inline-instance.js";
 
 export interface ExecutorPoolOptions {
   readonly backend: ModelBackendName;
   readonly request: ModelLoadRequest;
   /**
-   * One entry per model instance, each a worker thread with its own session on that device
-   * (the placement of the model's instance_group); at least one.
+   * One entry per model instance, each with its own session on that device (the placement of
+   * the model's instance_group); at least one, and exactly one for the inline executor.
    */
   readonly devices: readonly InstanceDevice[];
+  /**
+   * `worker` (default): each instance is a worker thread. `inline`: the one instance runs its
+   * batches on the calling thread, without a hand-off (see the model config's `executor`).
+   */
+  readonly executor?: ExecutorMode;
   /** Whether the first dimension of a batch counts rows (max_batch_size > 0); default true. */
   readonly batching?: boolean;
   /** By default a pino logger named "gpu-sidecar". */
@@ -54,9 +60,10 @@ export interface ExecutorPool {
   onIdle(listener: () => void): () => void;
   /**
    * Runs one batch on an idle instance; rejects with RESOURCE_EXHAUSTED when none is idle.
-   * Takes ownership of the inputs: a tensor spanning its whole buffer is transferred to the
-   * worker (the caller's buffer is detached afterwards), a view into a larger buffer is copied.
-   * A crash of the instance rejects the batch with INTERNAL and restarts the instance.
+   * Takes ownership of the inputs: on a worker, a tensor spanning its whole buffer is
+   * transferred (the caller's buffer is detached afterwards), a view into a larger buffer is
+   * copied; inline, the backend reads them where they are. A crash of a worker rejects the
+   * batch with INTERNAL and restarts the instance.
    */
   run(inputs: readonly Tensor[], outputNames: readonly string[]): Promise<Tensor[]>;
   /** Lets running batches finish, then unloads and ends every worker. Idempotent. */
@@ -79,13 +86,29 @@ export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
   const notifyIdle = () => {
     for (const listener of listeners) listener();
   };
+  const inline = options.executor === "inline";
+  if (inline && count > 1) {
+    throw new SidecarError(
+      ErrorCode.InvalidArgument,
+      `${model}: the inline executor runs one instance on the event loop, got ${count}; ` +
+        'place one instance, or use executor "worker"',
+    );
+  }
   const instances: ExecutorInstance[] = devices.map((device, index) =>
-    createExecutorInstance({
-      index,
-      workerData: { backend, request: { ...request, device } },
-      logger,
-      onIdle: notifyIdle,
-    }),
+    inline
+      ? createInlineInstance({
+          index,
+          backend,
+          request: { ...request, device },
+          logger,
+          onIdle: notifyIdle,
+        })
+      : createExecutorInstance({
+          index,
+          workerData: { backend, request: { ...request, device } },
+          logger,
+          onIdle: notifyIdle,
+        }),
   );
   let closing: Promise<void> | undefined;
 
@@ -130,7 +153,7 @@ export function createExecutorPool(options: ExecutorPoolOptions): ExecutorPool {
         );
       }
       if (onInstanceBatch === undefined) return instance.run(inputs, outputNames);
-      // Read before the run: the inputs' buffers are transferred to the worker.
+      // Read before the run: a worker takes the inputs' buffers.
       const rows = batching ? (inputs[0]?.shape[0] ?? 0) : 1;
       const device = devices[index] as InstanceDevice;
       const started = performance.now();

@@ -1,8 +1,7 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   type InferParameter,
+  type InferResponseFields,
   type ModelInferRequest,
-  type ModelInferResponseSchema,
   type Tensor,
   tensorsOfMessage,
   tensorsToMessage,
@@ -11,8 +10,6 @@ import type { Context } from "@opentelemetry/api";
 import type { InferenceSubmission } from "../batching/dynamic-batcher.js";
 import type { ServedVersion } from "./model-version.js";
 import { readScheduling } from "./request-parameters.js";
-
-type ModelInferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
 function parameterValue(parameter: InferParameter | undefined): unknown {
   return parameter?.parameterChoice.value;
@@ -46,7 +43,7 @@ export function encodeInferResponse(
   served: ServedVersion,
   id: string,
   outputs: readonly Tensor[],
-): ModelInferResponseInit {
+): InferResponseFields {
   const { tensors, raw } = tensorsToMessage(outputs);
   return {
     modelName: served.name,

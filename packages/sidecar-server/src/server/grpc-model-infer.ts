@@ -1,21 +1,19 @@
 import type { ServerHttp2Stream } from "node:http2";
-import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   decodeUnaryGrpcEnvelope,
-  encodeGrpcEnvelope,
+  encodeInferResponseEnvelope,
   GRPC_ENVELOPE_PREFIX,
+  type InferResponseFields,
   type ModelInferRequest,
   ModelInferRequestSchema,
-  ModelInferResponseSchema,
 } from "@gpu-sidecar/sidecar-core";
 import type { Context } from "@opentelemetry/api";
 import { toConnectError } from "./error-status.js";
 import type { GrpcCall } from "./grpc-model-stream-infer.js";
 import { GRPC_OK_TRAILERS, GRPC_RESPONSE_HEADERS, sendError, writable } from "./grpc-response.js";
 import type { RequestLog, RequestLogContext } from "./request-log.js";
-
-type ModelInferResponseInit = MessageInitShape<typeof ModelInferResponseSchema>;
 
 /** What a ModelInfer call runs once its request is decoded (the Connect service runs the same). */
 export type ModelInferFunction = (
@@ -24,13 +22,11 @@ export type ModelInferFunction = (
   signal: AbortSignal,
   /** The caller's trace, while tracing (see tracing/trace-parent.ts). */
   trace: Context | undefined,
-) => Promise<ModelInferResponseInit>;
+) => Promise<InferResponseFields>;
 
-function sendMessage(stream: ServerHttp2Stream, response: ModelInferResponseInit): void {
+function sendMessage(stream: ServerHttp2Stream, response: InferResponseFields): void {
   if (!writable(stream) || stream.headersSent) return;
-  const envelope = encodeGrpcEnvelope(
-    toBinary(ModelInferResponseSchema, create(ModelInferResponseSchema, response)),
-  );
+  const envelope = encodeInferResponseEnvelope(response);
   stream.respond(GRPC_RESPONSE_HEADERS, { waitForTrailers: true });
   stream.once("wantTrailers", () => stream.sendTrailers(GRPC_OK_TRAILERS));
   stream.end(envelope);
@@ -136,7 +132,7 @@ export function createGrpcModelInfer(
         return;
       }
       request = decoded;
-      let result: Promise<ModelInferResponseInit>;
+      let result: Promise<InferResponseFields>;
       try {
         result = infer(decoded, timeoutMs, controller.signal, trace);
       } catch (error) {

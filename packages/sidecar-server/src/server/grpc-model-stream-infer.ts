@@ -1,14 +1,14 @@
 import type { ServerHttp2Stream } from "node:http2";
-import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   createEnvelopeReader,
-  encodeGrpcEnvelope,
+  encodeStreamInferResponseEnvelope,
   formatStreamError,
   type ModelInferRequest,
   ModelInferRequestSchema,
-  ModelStreamInferResponseSchema,
   SidecarError,
+  type StreamInferResponseFields,
 } from "@gpu-sidecar/sidecar-core";
 import type { Context } from "@opentelemetry/api";
 import type { ModelInferFunction } from "./grpc-model-infer.js";
@@ -20,8 +20,6 @@ import {
   writable,
 } from "./grpc-response.js";
 import type { RequestLog, RequestLogContext } from "./request-log.js";
-
-type StreamResponseInit = MessageInitShape<typeof ModelStreamInferResponseSchema>;
 
 /** What a hot-path call knows once its headers are checked. */
 export interface GrpcCall {
@@ -100,7 +98,7 @@ export function createGrpcModelStreamInfer(
     const deadline =
       timeoutMs === undefined ? undefined : setTimeout(() => finish(deadlineError()), timeoutMs);
 
-    const write = (response: StreamResponseInit) => {
+    const write = (response: StreamInferResponseFields) => {
       if (finished || !writable(stream)) return;
       if (!responded) {
         responded = true;
@@ -109,9 +107,7 @@ export function createGrpcModelStreamInfer(
           if (writable(stream) && !stream.sentTrailers) stream.sendTrailers(trailers);
         });
       }
-      const envelope = encodeGrpcEnvelope(
-        toBinary(ModelStreamInferResponseSchema, create(ModelStreamInferResponseSchema, response)),
-      );
+      const envelope = encodeStreamInferResponseEnvelope(response);
       // A reader that does not keep up stops this stream's input, so answers cannot pile up.
       if (!stream.write(envelope)) {
         stream.pause();

@@ -124,6 +124,7 @@ export async function loadModelVersion(options: LoadModelVersionOptions): Promis
       parameters: backendParameters(model),
     },
     devices,
+    executor: config.executor,
     batching: config.max_batch_size > 0,
     logger,
     ...(options.onInstanceBatch === undefined ? {} : { onInstanceBatch: options.onInstanceBatch }),

@@ -61,6 +61,10 @@ export interface SpawnSidecarOptions {
   readonly uds?: string | false;
   /** The environment of the process; `process.env` by default. */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Node's own flags, before the CLI: those NODE_OPTIONS refuses, such as `--cpu-prof`, go here.
+   */
+  readonly nodeArgs?: readonly string[];
   /** The working directory, against which relative paths in `args` resolve; the caller's by default. */
   readonly cwd?: string;
   /** How long `listening` and `serving` may take before the start counts as failed; 60 s by default. */
@@ -150,6 +154,7 @@ export function spawnSidecar(options: SpawnSidecarOptions = {}): SpawnedSidecar 
     options.uds === undefined ? mkdtempSync(join(tmpdir(), "gpu-sidecar-")) : undefined;
   const uds = socketDir === undefined ? options.uds : join(socketDir, "sidecar.sock");
   const args = [
+    ...(options.nodeArgs ?? []),
     CLI,
     "serve",
     ...(options.modelRepository === false
