@@ -54,7 +54,6 @@ import {
   rawOf,
   restJson,
   restRequestOf,
-  takesConnectPath,
   valuesOf,
 } from "./bad-input-requests.js";
 
@@ -67,18 +66,6 @@ const HANG_MS = 15_000;
 /** gRPC codes a client's mistake must never get: they say the server failed. */
 const SERVER_FAULT_CODES = new Set([2 /* UNKNOWN */, 13 /* INTERNAL */, 15 /* DATA_LOSS */]);
 const INTERNAL = 13;
-
-/**
- * A known gap, allowed here so that it stays counted and visible: Connect-ES (2.1) answers a
- * request message it cannot parse as protobuf with INTERNAL ("parse binary: …"; HTTP 500 in the
- * Connect protocol), before any interceptor or service code runs. The hot path (plain gRPC
- * ModelInfer and ModelStreamInfer) answers INVALID_ARGUMENT, and is held to it; the Connect and
- * gRPC-Web protocols, compressed gRPC calls and the other methods still go through Connect.
- */
-function isConnectParseFailure(code: number | string | undefined, message: string): boolean {
-  return (code === INTERNAL || code === "internal") && message.startsWith("parse binary:");
-}
-let connectParseFailures = 0;
 
 /**
  * A row's score may differ in the last bits with the batch it ran in (onnxruntime may pick
@@ -281,20 +268,9 @@ function grpcScores(message: Uint8Array, rows: number): ArrayLike<number> {
   return scoresOfTensor(tensor, rows);
 }
 
-/** The code and message of a Connect protocol error body (JSON), if it is one. */
-function connectProtocolError(body: Uint8Array): { code?: unknown; message?: string } | undefined {
-  try {
-    return JSON.parse(new TextDecoder().decode(body)) as { code?: unknown; message?: string };
-  } catch {
-    return undefined;
-  }
-}
-
 interface AllowedFaults {
   /** A compressed message without `grpc-encoding`: INTERNAL, as grpc-go, grpc-java and Connect answer it. */
   readonly internal?: boolean | undefined;
-  /** The call goes to Connect, whose known gap is allowed (see isConnectParseFailure). */
-  readonly connectParse?: boolean | undefined;
 }
 
 /** Checks a unary gRPC answer. */
@@ -311,16 +287,6 @@ function checkGrpc(
       if (expectation.answer === "valid") throw new Error(`HTTP ${httpStatus}, expected an answer`);
       return;
     }
-    const error = connectProtocolError(answer.body);
-    const code = typeof error?.code === "string" ? error.code : undefined;
-    if (
-      allowed.connectParse === true &&
-      httpStatus === 500 &&
-      isConnectParseFailure(code, error?.message ?? "")
-    ) {
-      connectParseFailures++;
-      return;
-    }
     throw new Error(`HTTP ${httpStatus} (stream reset with ${answer.rstCode})`);
   }
   if (grpcStatus === undefined)
@@ -335,10 +301,6 @@ function checkGrpc(
   }
   if (expectation.answer === "valid")
     throw new Error(`gRPC status ${grpcStatus} (${message}), expected an answer`);
-  if (allowed.connectParse === true && isConnectParseFailure(grpcStatus, message)) {
-    connectParseFailures++;
-    return;
-  }
   if (SERVER_FAULT_CODES.has(grpcStatus) && !(allowInternal && grpcStatus === INTERNAL)) {
     throw new Error(`gRPC status ${grpcStatus} (${message}) for a client's mistake`);
   }
@@ -506,7 +468,6 @@ async function performCall(call: Call): Promise<void> {
   const { path, headers, body, expectation, allowInternal } = grpcRequestOf(call);
   return checkGrpc(await sendGrpc(path, body, headers), expectation, {
     internal: allowInternal,
-    connectParse: takesConnectPath(path, headers),
   });
 }
 
@@ -599,7 +560,7 @@ describe("malformed requests among valid ones (seeded fuzz)", { timeout: 120_000
     );
     const ms = Math.round(performance.now() - startedAt);
     console.log(
-      `bad-input fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${runs} runs, ${calls} requests, ${ms} ms; ${connectParseFailures} unparseable messages answered INTERNAL by Connect (known gap)`,
+      `bad-input fuzz: seed ${SEED} (FUZZ_SEED=${SEED} replays it), ${runs} runs, ${calls} requests, ${ms} ms`,
     );
     if (details.failed) {
       const died = sidecar.running ? "" : `\nThe sidecar died:\n${sidecar.recentOutput()}`;

@@ -433,19 +433,3 @@ export function grpcRequestOf(call: Exclude<GrpcCall, { case: "stream" }>): {
       };
   }
 }
-
-/** Whether the server's hot path leaves a call to Connect (sidecar-server's grpc-hot-path.ts). */
-export function takesConnectPath(
-  path: string,
-  headers: Readonly<Record<string, string>> = {},
-): boolean {
-  const timeout = headers["grpc-timeout"];
-  return (
-    (path !== `${SERVICE}ModelInfer` && path !== `${SERVICE}ModelStreamInfer`) ||
-    !["application/grpc", "application/grpc+proto"].includes(
-      headers["content-type"] ?? "application/grpc",
-    ) ||
-    (headers["grpc-encoding"] ?? "identity") !== "identity" ||
-    (timeout !== undefined && !TIMEOUT_SYNTAX.test(timeout))
-  );
-}

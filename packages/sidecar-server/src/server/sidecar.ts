@@ -17,6 +17,7 @@ import type { InstanceBatchEvent } from "../executor/executor-pool.js";
 import { createGpuInventory, type GpuInventory } from "../executor/gpu-inventory.js";
 import type { ModelStateSource } from "../metrics/model-state-gauge.js";
 import { createBearerAuth, requireBearerToken } from "./bearer-auth.js";
+import { answerConnectParseFailuresAsInvalid } from "./connect-parse-failure.js";
 import { createGrpcHotPath } from "./grpc-hot-path.js";
 import { createInferenceService, createModelInfer } from "./inference-service.js";
 import { type SidecarAddresses, startListeners } from "./listeners.js";
@@ -122,19 +123,21 @@ export async function startSidecar(
   const requestLog = createRequestLog(logger.child({ component: "requests" }));
   const auth =
     authConfig.bearer_token === undefined ? undefined : createBearerAuth(authConfig.bearer_token);
-  const connect = connectNodeAdapter({
-    routes(router) {
-      router.service(
-        GRPCInferenceService,
-        createInferenceService({ manager: models, lifecycle, requestLog }),
-      );
-      router.service(Health, createHealthService(lifecycle));
-    },
-    readMaxBytes: limits.max_request_bytes,
-    acceptCompression: [...REQUEST_COMPRESSIONS],
-    fallback: answerUnknownMethod,
-    interceptors: auth === undefined ? [] : [auth.interceptor],
-  });
+  const connect = answerConnectParseFailuresAsInvalid(
+    connectNodeAdapter({
+      routes(router) {
+        router.service(
+          GRPCInferenceService,
+          createInferenceService({ manager: models, lifecycle, requestLog }),
+        );
+        router.service(Health, createHealthService(lifecycle));
+      },
+      readMaxBytes: limits.max_request_bytes,
+      acceptCompression: [...REQUEST_COMPRESSIONS],
+      fallback: answerUnknownMethod,
+      interceptors: auth === undefined ? [] : [auth.interceptor],
+    }),
+  );
   const listeners = await startListeners({
     server: config.server,
     rest: createRestRouter({
