@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { connect as connectSocket, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -9,19 +9,17 @@ import type { ClientProtocol } from "../src/client/endpoint-transport.js";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
 import type { SidecarClientOptions } from "../src/client/sidecar-client-options.js";
 import { fp32, MODEL, until } from "./client-fake-sidecar.js";
+import { killFixtureServers, startFixtureServer } from "./client-fixture-process.js";
 
 // A real HTTP/2 server in a child process: the built-in transports over a Unix socket and
 // TCP, against connections that really break when the process is SIGKILLed.
-const SERVER = new URL("./client-fixture-server.mjs", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "client-socket-"));
-const children = new Set<ChildProcess>();
 let client: SidecarClient | undefined;
 
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
+  killFixtureServers();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,22 +31,9 @@ interface Server {
 }
 
 /** Starts the fixture server; resolves once it listens. */
-function startServer(where: string, delayMs = 0): Promise<Server> {
-  const child = spawn(process.execPath, [SERVER, where, String(delayMs)], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.add(child);
-  let received = 0;
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`fixture server exited with ${code}`)));
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      received += chunk.split("infer\n").length - 1;
-      const at = /^listening (.+)$/m.exec(chunk)?.[1];
-      if (at === undefined) return;
-      const url = /^\d+$/.test(at) ? `http://127.0.0.1:${at}` : `unix://${at}`;
-      resolve({ url, child, received: () => received });
-    });
-  });
+async function startServer(where: string, delayMs = 0): Promise<Server> {
+  const server = await startFixtureServer([where, String(delayMs)]);
+  return { url: server.url, child: server.child, received: () => server.count("infer") };
 }
 
 function kill(child: ChildProcess): Promise<void> {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-c
 import { asyncInference } from "../src/operator/async-inference.js";
 import { InferenceFailure } from "../src/operator/inference-failure.js";
 import { MODEL, until } from "./client-fake-sidecar.js";
+import { killFixtureServers, startFixtureServer } from "./client-fixture-process.js";
 import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 
 // Servers that refuse ModelStreamInfer while serving everything else, in child processes
@@ -18,17 +18,14 @@ import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 // with it every call of the session: no error, so no retry and no failover.
 type StreamRefusal = "stream-unimplemented" | "stream-ends";
 
-const SERVER = new URL("./client-fixture-server.mjs", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "client-stream-refusals-"));
-const children = new Set<ChildProcess>();
 let client: SidecarClient | undefined;
 let sockets = 0;
 
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
+  killFixtureServers();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -39,24 +36,11 @@ interface Server {
 }
 
 /** A refusing server on a Unix socket (local), or (no refusal) an answering one on TCP. */
-function startServer(refusal?: StreamRefusal): Promise<Server> {
+async function startServer(refusal?: StreamRefusal): Promise<Server> {
   sockets += 1;
   const where = refusal === undefined ? "0" : join(dir, `s${sockets}.sock`);
-  const child = spawn(process.execPath, [SERVER, where, "0", ...(refusal ? [refusal] : [])], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.add(child);
-  let refused = 0;
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`fixture server exited with ${code}`)));
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      refused += chunk.split("stream refused\n").length - 1;
-      const at = /^listening (.+)$/m.exec(chunk)?.[1];
-      if (at === undefined) return;
-      const url = /^\d+$/.test(at) ? `http://127.0.0.1:${at}` : `unix://${at}`;
-      resolve({ url, refused: () => refused });
-    });
-  });
+  const server = await startFixtureServer([where, "0", ...(refusal ? [refusal] : [])]);
+  return { url: server.url, refused: () => server.count("stream refused") };
 }
 
 async function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {

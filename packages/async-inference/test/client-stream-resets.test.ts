@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +7,7 @@ import type { ClientProtocol } from "../src/client/endpoint-transport.js";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
 import { asyncInference } from "../src/operator/async-inference.js";
 import { MODEL, until } from "./client-fake-sidecar.js";
+import { killFixtureServers, startFixtureServer } from "./client-fixture-process.js";
 import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 
 // Servers that end inference streams without answering them, as a draining or restarting
@@ -15,17 +15,14 @@ import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 // request, so the client must read UNAVAILABLE, fail over, and let the operator retry.
 type Refusal = "refused-stream" | "no-error-reset" | "goaway-not-covered";
 
-const SERVER = new URL("./client-fixture-server.mjs", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "client-resets-"));
-const children = new Set<ChildProcess>();
 let client: SidecarClient | undefined;
 let sockets = 0;
 
 afterEach(async () => {
   await client?.close();
   client = undefined;
-  for (const child of children) child.kill("SIGKILL");
-  children.clear();
+  killFixtureServers();
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -36,24 +33,11 @@ interface Server {
 }
 
 /** A refusing server on a Unix socket, or (no refusal) an answering one on TCP loopback. */
-function startServer(refusal?: Refusal): Promise<Server> {
+async function startServer(refusal?: Refusal): Promise<Server> {
   sockets += 1;
   const where = refusal === undefined ? "0" : join(dir, `s${sockets}.sock`);
-  const child = spawn(process.execPath, [SERVER, where, "0", ...(refusal ? [refusal] : [])], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  children.add(child);
-  let refused = 0;
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`fixture server exited with ${code}`)));
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      refused += chunk.split("refused\n").length - 1;
-      const at = /^listening (.+)$/m.exec(chunk)?.[1];
-      if (at === undefined) return;
-      const url = /^\d+$/.test(at) ? `http://127.0.0.1:${at}` : `unix://${at}`;
-      resolve({ url, refused: () => refused });
-    });
-  });
+  const server = await startFixtureServer([where, "0", ...(refusal ? [refusal] : [])]);
+  return { url: server.url, refused: () => server.count("refused") };
 }
 
 async function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
