@@ -4,8 +4,18 @@ import type { connectNodeAdapter } from "@connectrpc/connect-node";
 /** Connect's request handler, the same function for HTTP/1.1 and HTTP/2. */
 type NodeHandler = ReturnType<typeof connectNodeAdapter>;
 
-/** What Connect-ES says when a request message is not protobuf (it calls that INTERNAL). */
-const PARSE_FAILURE = "parse binary: ";
+/** Whether `message` is Connect-ES's for a request message that is not protobuf (INTERNAL). */
+export function isConnectParseFailure(message: string): boolean {
+  return message.startsWith("parse binary: ");
+}
+
+/**
+ * Connect unary calls with a binary message: a POST of `application/proto`, or a GET (the
+ * message in the query). Only their 500 answers can be a parse failure; the rest are not held.
+ */
+function mayFailToParse(method: string | undefined, contentType: string | undefined): boolean {
+  return method === "GET" || contentType?.startsWith("application/proto") === true;
+}
 
 /** A Connect protocol error body, rewritten as the caller's mistake if it is a parse failure. */
 function asInvalidArgument(body: Buffer): Buffer | undefined {
@@ -17,7 +27,7 @@ function asInvalidArgument(body: Buffer): Buffer | undefined {
   }
   if (typeof error !== "object" || error === null) return undefined;
   const { code, message } = error as { code?: unknown; message?: unknown };
-  if (code !== "internal" || typeof message !== "string" || !message.startsWith(PARSE_FAILURE)) {
+  if (code !== "internal" || typeof message !== "string" || !isConnectParseFailure(message)) {
     return undefined;
   }
   return Buffer.from(JSON.stringify({ ...error, code: "invalid_argument" }));
@@ -32,6 +42,10 @@ function asInvalidArgument(body: Buffer): Buffer | undefined {
  */
 export function answerConnectParseFailuresAsInvalid(handler: NodeHandler): NodeHandler {
   return (request, response) => {
+    if (!mayFailToParse(request.method, request.headers["content-type"])) {
+      handler(request, response);
+      return;
+    }
     const writeHead = response.writeHead.bind(response) as (
       status: number,
       headers?: OutgoingHttpHeaders,

@@ -18,6 +18,7 @@ import type { connectNodeAdapter } from "@connectrpc/connect-node";
 import { ErrorCode, encodeGrpcMessage, SidecarError } from "@gpu-sidecar/sidecar-core";
 import type { ServerConfig } from "@gpu-sidecar/sidecar-core/config";
 import type { Logger } from "pino";
+import { isConnectParseFailure } from "./connect-parse-failure.js";
 import type { Http2StreamHandler } from "./grpc-hot-path.js";
 import type { RestRouter } from "./rest-router.js";
 
@@ -155,9 +156,6 @@ function closeHttp1(server: Server): Listener {
   };
 }
 
-/** Connect's message for a request message that is not protobuf, with its INTERNAL status. */
-const PARSE_FAILURE = "parse binary: ";
-
 /**
  * Connect's gRPC answers, written as the hot path writes them. Connect writes `grpc-message`
  * with `encodeURIComponent`, which also escapes `:` and `,`; gRPC clients that decode as the
@@ -179,7 +177,7 @@ function answerGrpcAsHotPath(stream: ServerHttp2Stream): void {
       ...headers,
       "grpc-message": encodeGrpcMessage(decoded),
     };
-    if (headers["grpc-status"] === String(Code.Internal) && decoded.startsWith(PARSE_FAILURE)) {
+    if (headers["grpc-status"] === String(Code.Internal) && isConnectParseFailure(decoded)) {
       reencoded["grpc-status"] = String(Code.InvalidArgument);
     }
     return reencoded;
