@@ -4,7 +4,9 @@
 // thread (/proc/<pid>/task). With --cpu-prof the sidecar also writes a V8 CPU profile of its
 // main thread to bench/bench-results/profiles/. Findings: packages/sidecar-server/docs/hot-path.md.
 //
-//   node bench/profile.mjs [--transport unary|stream] [--calls 3000] [--window 1] [--cpu-prof]
+// `--rows R` sends R records per call, as the coalescing client does.
+//
+//   node bench/profile.mjs [--transport unary|stream] [--calls 3000] [--window 1] [--rows 1] [--cpu-prof]
 import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createSidecarClient } from "@gpu-sidecar/async-inference";
@@ -13,13 +15,14 @@ import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import { prepareBenchModel } from "./src/bench-models.mjs";
 import { threadCpu, threadCpuDelta } from "./src/profile/thread-cpu.mjs";
 import { startSidecarProcess } from "./src/sidecar-process.mjs";
-import { poolRow, transactionPool } from "./src/transaction-pool.mjs";
+import { POOL_ROWS, transactionPool } from "./src/transaction-pool.mjs";
 
 const { values } = parseArgs({
   options: {
     transport: { type: "string", default: "unary" },
     calls: { type: "string", default: "3000" },
     window: { type: "string", default: "1" },
+    rows: { type: "string", default: "1" },
     "cpu-prof": { type: "boolean", default: false },
   },
 });
@@ -29,6 +32,10 @@ if (transport !== "unary" && transport !== "stream") {
 }
 const calls = Number(values.calls);
 const window = Number(values.window);
+const rows = Number(values.rows);
+if (!(Number.isSafeInteger(rows) && rows >= 1 && rows <= POOL_ROWS)) {
+  throw new Error(`--rows ${values.rows}: expected an integer from 1 to ${POOL_ROWS}`);
+}
 const profileDir = new URL("./bench-results/profiles/", import.meta.url).pathname;
 if (values["cpu-prof"]) mkdirSync(profileDir, { recursive: true });
 
@@ -42,12 +49,13 @@ const client = createSidecarClient({ endpoint: sidecar.endpoint });
 const session = transport === "stream" ? client.createStreamSession(model.modelName) : undefined;
 const pool = transactionPool(1);
 const infer = (/** @type {number} */ i) => {
+  const start = ((i * rows) % (POOL_ROWS - rows + 1)) * FRAUD_FEATURE_COUNT;
   const inputs = [
     encodeTensor({
       name: model.inputName,
       datatype: "FP32",
-      shape: [1, FRAUD_FEATURE_COUNT],
-      values: poolRow(pool, i),
+      shape: [rows, FRAUD_FEATURE_COUNT],
+      values: pool.subarray(start, start + rows * FRAUD_FEATURE_COUNT),
     }),
   ];
   return session === undefined ? client.infer(model.modelName, inputs) : session.infer(inputs);
@@ -74,7 +82,7 @@ try {
   const total = threads.reduce((sum, t) => sum + t.cpuMs, 0);
   const perCall = (/** @type {number} */ ms) => ((ms * 1000) / calls).toFixed(0);
   process.stdout.write(
-    `${transport}, window ${window}: ${calls} calls in ${elapsedMs.toFixed(0)} ms, ` +
+    `${transport}, window ${window}, ${rows} rows per call: ${calls} calls in ${elapsedMs.toFixed(0)} ms, ` +
       `${((elapsedMs * 1000) / calls).toFixed(0)} µs per call\n` +
       `sidecar CPU ${perCall(total)} µs per call; client CPU ${perCall((clientUsage.user + clientUsage.system) / 1000)} µs per call\n`,
   );
