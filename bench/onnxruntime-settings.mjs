@@ -4,7 +4,8 @@
 // same closed-loop load, round after round, so that a noisy shared machine spreads its noise over
 // every contender alike. Prints a Markdown table with ratios to onnxruntime's defaults.
 //
-//   node onnxruntime-settings.mjs [--rounds 3] [--window-ms 3000] [--concurrency 8] [--quick]
+//   node onnxruntime-settings.mjs [--rounds 3] [--window-ms 3000] [--concurrency 8]
+//                                 [--models small,large] [--quick]
 import { copyFileSync, linkSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
@@ -22,12 +23,17 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "3" },
     "window-ms": { type: "string", default: "3000" },
     concurrency: { type: "string", default: "8" },
+    models: { type: "string", default: "small,large" },
     quick: { type: "boolean", default: false },
   },
 });
 const rounds = Number(flags.rounds);
 const windowMs = Number(flags["window-ms"]);
 const concurrency = Number(flags.concurrency);
+const modelIds = flags.models.split(",").map((id) => {
+  if (id !== "small" && id !== "large") throw new Error(`--models ${flags.models}: small, large`);
+  return id;
+});
 
 /** The contenders: onnxruntime's defaults first, the baseline of every ratio. */
 const SETTINGS = [
@@ -38,6 +44,17 @@ const SETTINGS = [
     id: "1-thread-no-spin",
     label: "intra_op_thread_count 1, allow_spinning false",
     onnxruntime: { intra_op_thread_count: 1, allow_spinning: false },
+  },
+  {
+    id: "2-threads-no-spin",
+    label: "intra_op_thread_count 2, allow_spinning false",
+    onnxruntime: { intra_op_thread_count: 2, allow_spinning: false },
+  },
+  {
+    id: "2-instances",
+    label: "2 instances, each intra_op_thread_count 1, allow_spinning false",
+    onnxruntime: { intra_op_thread_count: 1, allow_spinning: false },
+    instances: 2,
   },
 ];
 
@@ -52,7 +69,13 @@ function settingRepository(model, setting) {
   const version = join(repository, model.modelName, "1");
   rmSync(repository, { recursive: true, force: true });
   mkdirSync(version, { recursive: true });
-  const config = { ...model.config, onnxruntime: setting.onnxruntime };
+  const config = {
+    ...model.config,
+    onnxruntime: setting.onnxruntime,
+    ...("instances" in setting
+      ? { instance_group: [{ kind: "cpu", count: setting.instances }] }
+      : {}),
+  };
   writeFileSync(join(repository, model.modelName, "config.json"), JSON.stringify(config, null, 2));
   try {
     linkSync(model.onnxPath, join(version, "model.onnx"));
@@ -133,7 +156,7 @@ const lines = [
   "| model | setting | rows/s | × default | sidecar CPU µs/request | × default |",
   "| --- | --- | ---: | ---: | ---: | ---: |",
 ];
-for (const id of /** @type {const} */ (["small", "large"])) {
+for (const id of modelIds) {
   const model = prepareBenchModel(id, flags.quick);
   const results = await measureModel(model);
   const [baseline] = results;

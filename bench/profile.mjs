@@ -4,9 +4,11 @@
 // thread (/proc/<pid>/task). With --cpu-prof the sidecar also writes a V8 CPU profile of its
 // main thread to bench/bench-results/profiles/. Findings: packages/sidecar-server/docs/hot-path.md.
 //
-// `--rows R` sends R records per call, as the coalescing client does.
+// `--rows R` sends R records per call, as the coalescing client does; `--model large` calls the
+// bench's large model instead.
 //
-//   node bench/profile.mjs [--transport unary|stream] [--calls 3000] [--window 1] [--rows 1] [--cpu-prof]
+//   node bench/profile.mjs [--transport unary|stream] [--calls 3000] [--window 1] [--rows 1]
+//                          [--model small|large] [--cpu-prof]
 import { mkdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createSidecarClient } from "@gpu-sidecar/async-inference";
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     calls: { type: "string", default: "3000" },
     window: { type: "string", default: "1" },
     rows: { type: "string", default: "1" },
+    model: { type: "string", default: "small" },
     "cpu-prof": { type: "boolean", default: false },
   },
 });
@@ -39,7 +42,10 @@ if (!(Number.isSafeInteger(rows) && rows >= 1 && rows <= POOL_ROWS)) {
 const profileDir = new URL("./bench-results/profiles/", import.meta.url).pathname;
 if (values["cpu-prof"]) mkdirSync(profileDir, { recursive: true });
 
-const model = prepareBenchModel("small", false);
+if (values.model !== "small" && values.model !== "large") {
+  throw new Error(`--model ${values.model}: expected small or large`);
+}
+const model = prepareBenchModel(values.model, false);
 const sidecar = await startSidecarProcess({
   repository: model.repository,
   modelName: model.modelName,
@@ -83,7 +89,7 @@ try {
   const perCall = (/** @type {number} */ ms) => ((ms * 1000) / calls).toFixed(0);
   process.stdout.write(
     `${transport}, window ${window}, ${rows} rows per call: ${calls} calls in ${elapsedMs.toFixed(0)} ms, ` +
-      `${((elapsedMs * 1000) / calls).toFixed(0)} µs per call\n` +
+      `${((elapsedMs * 1000) / calls).toFixed(0)} µs per call, ${((calls * rows * 1000) / elapsedMs).toFixed(0)} rows/s\n` +
       `sidecar CPU ${perCall(total)} µs per call; client CPU ${perCall((clientUsage.user + clientUsage.system) / 1000)} µs per call\n`,
   );
   for (const { tid, name, cpuMs } of threads) {
