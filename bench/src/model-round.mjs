@@ -1,5 +1,6 @@
 import { runCeiling } from "./scenarios/ceiling.mjs";
 import { runEmbedded } from "./scenarios/embedded.mjs";
+import { runGrpcFloor } from "./scenarios/grpc-floor.mjs";
 import { runOverload } from "./scenarios/overload.mjs";
 import { runSidecar, SIDECAR_VARIANTS } from "./scenarios/sidecar.mjs";
 
@@ -23,6 +24,22 @@ function batched(figures) {
   );
 }
 
+/** @param {import("./scenarios/grpc-floor.mjs").FloorFigures} figures */
+function floor(figures) {
+  return (
+    `${Math.round(figures.rowsPerSecond)} calls/s, p50 ${figures.p50Ms?.toFixed(3) ?? "—"} ms, ` +
+    `CPU/call server ${figures.serverCpuMicrosPerCall?.toFixed(0) ?? "—"} µs, ` +
+    `client ${figures.clientCpuMicrosPerCall?.toFixed(0) ?? "—"} µs`
+  );
+}
+
+/**
+ * The model whose rounds measure the floor. The floor does not depend on the model (every bench
+ * model has the fraud signature, one FP32 row in and one out) and the per-call targets it puts
+ * in context are the small model's: once per round, next to the figures it is compared with.
+ */
+const FLOOR_MODEL = "small";
+
 /**
  * Every contender on one model, one after the other: contenders never share the machine.
  * @param {import("./bench-models.mjs").BenchModel} model
@@ -45,6 +62,8 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     coalescingStream: [],
     lowLoad: undefined,
     lowLoadStream: undefined,
+    floor: undefined,
+    floorStream: undefined,
     overload: [],
   };
   for (const w of workers) {
@@ -80,6 +99,18 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     () => runSidecar(model, 1, SIDECAR_VARIANTS.lowLoadStream, durationMs),
     throughput,
   );
+  if (model.id === FLOOR_MODEL) {
+    round.floor = await attempt(
+      "grpc floor W=1",
+      () => runGrpcFloor(model, "unary", durationMs),
+      floor,
+    );
+    round.floorStream = await attempt(
+      "grpc floor over a stream W=1",
+      () => runGrpcFloor(model, "stream", durationMs),
+      floor,
+    );
+  }
   // The capacity the overload is a multiple of: per-record calls with the most workers.
   const capacity = round.sidecar.at(-1);
   round.overload =

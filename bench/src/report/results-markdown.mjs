@@ -134,6 +134,69 @@ function throughputTable(figures) {
   );
 }
 
+/**
+ * The per-call cost targets beside the same run's floor, or nothing when no floor was measured.
+ * @param {import("./floor-comparison.mjs").FloorComparison[]} comparisons
+ * @returns {string[]}
+ */
+function floorComparisonSection(comparisons) {
+  if (comparisons.every((c) => c.floorCpuMicrosPerCall === undefined)) return [];
+  const times = (/** @type {number | undefined} */ value) =>
+    value === undefined ? "—" : `${value.toFixed(1)}×`;
+  return [
+    "",
+    "The sidecar's CPU per call against the same run's floor, a bare node:http2 gRPC server answering pre-encoded responses of the same size with one call in flight (context only: the targets above are judged on the sidecar's figure alone):",
+    "",
+    table(
+      [
+        "target",
+        "sidecar CPU µs/call",
+        "floor CPU µs/call",
+        "sidecar ÷ floor",
+        "sidecar − floor (the sidecar's own)",
+        "model run µs (ceiling, batch 1)",
+      ],
+      comparisons.map((c) => [
+        c.target,
+        fixed(c.sidecarCpuMicrosPerCall, 0),
+        fixed(c.floorCpuMicrosPerCall, 0),
+        times(c.sidecarOverFloor),
+        fixed(c.sidecarMinusFloor, 0),
+        fixed(c.modelRunMicros, 0),
+      ]),
+    ),
+  ];
+}
+
+/** @param {import("./median-figures.mjs").ModelRound} figures */
+function floorTable(figures) {
+  /** @type {[string, import("../scenarios/grpc-floor.mjs").FloorFigures | undefined][]} */
+  const floors = [
+    ["ModelInfer, one HTTP/2 stream per call", figures.floor],
+    ["ModelStreamInfer, one message in flight on one stream", figures.floorStream],
+  ];
+  return table(
+    [
+      "floor, one call in flight",
+      "calls/s",
+      "p50 ms",
+      "p99 ms",
+      "RSS server MiB",
+      "CPU µs/call server",
+      "CPU µs/call client",
+    ],
+    floors.map(([label, f]) => [
+      label,
+      rate(f?.rowsPerSecond),
+      ms(f?.p50Ms),
+      ms(f?.p99Ms),
+      mib(f?.serverMemoryBytes),
+      fixed(f?.serverCpuMicrosPerCall, 0),
+      fixed(f?.clientCpuMicrosPerCall, 0),
+    ]),
+  );
+}
+
 /** @param {import("./median-figures.mjs").ModelRound} figures */
 function sweepTable(figures) {
   const sweep = figures.ceiling?.sweep ?? [];
@@ -205,6 +268,7 @@ export function resultsMarkdown(results) {
         ratio.definition,
       ]),
     ),
+    ...floorComparisonSection(results.floorComparison),
   ];
   for (const [name, figures] of Object.entries(results.medians)) {
     if (figures === undefined) continue;
@@ -215,6 +279,14 @@ export function resultsMarkdown(results) {
       "",
       throughputTable(figures),
       "",
+      ...(figures.floor === undefined && figures.floorStream === undefined
+        ? []
+        : [
+            "Floor: a bare node:http2 h2c server on a Unix socket that gathers each request, reads only its gRPC envelopes and answers a pre-encoded ModelInferResponse / ModelStreamInferResponse of one FP32 row (no decoding, no model), driven by a bare node:http2 client sending encoded ModelInferRequests of one row, one call in flight; sampled like the sidecar's one-record-in-flight contenders:",
+            "",
+            floorTable(figures),
+            "",
+          ]),
       "Ceiling sweep (in-process rows/s by batch size):",
       "",
       sweepTable(figures),
