@@ -29,6 +29,7 @@ const MODEL_STREAM_INFER_PATH = `${SERVICE}/${GRPCInferenceService.method.modelS
 /** The sidecar's hot path answers with these headers and trailers. */
 const RESPONSE_HEADERS = { ":status": 200, "content-type": "application/grpc+proto" };
 const OK_TRAILERS = { "grpc-status": "0" };
+const GRPC_UNIMPLEMENTED = 12;
 
 /** @type {FloorServerSettings} */
 const settings = JSON.parse(/** @type {string} */ (process.argv[2]));
@@ -75,14 +76,10 @@ function fail(stream, error) {
 function answerUnary(stream) {
   /** @type {Buffer[]} */
   const chunks = [];
-  let received = 0;
-  stream.on("data", (/** @type {Buffer} */ chunk) => {
-    chunks.push(chunk);
-    received += chunk.byteLength;
-  });
+  stream.on("data", (/** @type {Buffer} */ chunk) => chunks.push(chunk));
   stream.once("end", () => {
     const body = chunks.length === 1 ? /** @type {Buffer} */ (chunks[0]) : Buffer.concat(chunks);
-    const message = decodeUnaryGrpcEnvelope(body.subarray(0, received), "input");
+    const message = decodeUnaryGrpcEnvelope(body, "input");
     if (!(message instanceof Uint8Array)) {
       fail(stream, message);
       return;
@@ -128,7 +125,7 @@ server.on("stream", (stream, headers) => {
   const path = headers[":path"];
   if (path === MODEL_INFER_PATH) answerUnary(stream);
   else if (path === MODEL_STREAM_INFER_PATH) answerStream(stream);
-  else fail(stream, { code: 12, rawMessage: `the floor serves no ${path}` });
+  else fail(stream, { code: GRPC_UNIMPLEMENTED, rawMessage: `the floor serves no ${path}` });
 });
 server.on("session", (session) => session.on("error", () => {}));
 server.listen(settings.socketPath, () => process.send?.({ type: "listening" }));
