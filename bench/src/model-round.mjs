@@ -64,6 +64,8 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     lowLoadStream: undefined,
     floor: undefined,
     floorStream: undefined,
+    floorAtSidecarRate: undefined,
+    floorStreamAtSidecarRate: undefined,
     overload: [],
   };
   for (const w of workers) {
@@ -100,16 +102,34 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     throughput,
   );
   if (model.id === FLOOR_MODEL) {
-    round.floor = await attempt(
-      "grpc floor W=1",
-      () => runGrpcFloor(model, "unary", durationMs),
-      floor,
-    );
-    round.floorStream = await attempt(
-      "grpc floor over a stream W=1",
-      () => runGrpcFloor(model, "stream", durationMs),
-      floor,
-    );
+    for (const [transport, sidecar, flatOut, atSidecarRate, name] of /** @type {const} */ ([
+      ["unary", round.lowLoad, "floor", "floorAtSidecarRate", "grpc floor"],
+      [
+        "stream",
+        round.lowLoadStream,
+        "floorStream",
+        "floorStreamAtSidecarRate",
+        "grpc floor over a stream",
+      ],
+    ])) {
+      round[flatOut] = await attempt(
+        `${name} W=1`,
+        () => runGrpcFloor(model, transport, durationMs, undefined),
+        floor,
+      );
+      round[atSidecarRate] = await attempt(
+        `${name} at the sidecar's rate W=1`,
+        () => {
+          if (sidecar === undefined) {
+            throw new Error(
+              "no one-record-in-flight sidecar rate was measured to pace the floor at",
+            );
+          }
+          return runGrpcFloor(model, transport, durationMs, sidecar.rowsPerSecond);
+        },
+        floor,
+      );
+    }
   }
   // The capacity the overload is a multiple of: per-record calls with the most workers.
   const capacity = round.sidecar.at(-1);

@@ -6,6 +6,7 @@
 // node:http2 spends, not what async-inference spends.
 import { connect as connectHttp2 } from "node:http2";
 import { connect as connectSocket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   createEnvelopeReader,
@@ -27,6 +28,8 @@ import { poolRow, transactionPool } from "../transaction-pool.mjs";
  * @property {string} inputName
  * @property {"unary" | "stream"} transport One ModelInfer (one HTTP/2 stream) per call, or
  *   every call as one message on one ModelStreamInfer stream.
+ * @property {number | undefined} callsPerSecond Starts calls at this rate (still one in flight)
+ *   instead of each as soon as the last is answered.
  * @property {number} warmupMs
  * @property {number} firstSeed
  */
@@ -134,12 +137,22 @@ await serveMeasurement(async (/** @type {FloorClientSettings} */ settings) => {
       open.write(body);
     });
 
+  // Calls are due on a fixed schedule, so a late timer makes the next wait shorter and the
+  // rate holds on average; the time spent waiting is no call's latency.
+  const intervalMs = settings.callsPerSecond === undefined ? 0 : 1000 / settings.callsPerSecond;
+
   /** @param {number} durationMs @param {LatencyRecorder | undefined} latencies */
   async function run(durationMs, latencies) {
     const start = performance.now();
     const end = start + durationMs;
     let calls = 0;
+    let due = start;
     for (let now = start; now < end; now = performance.now()) {
+      if (due > now) {
+        await sleep(due - now);
+        now = performance.now();
+      }
+      due += intervalMs;
       const body = nextRequest();
       await (stream === undefined ? unaryCall(body) : streamCall(stream, body));
       latencies?.record(performance.now() - now);

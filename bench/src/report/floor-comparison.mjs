@@ -9,10 +9,16 @@ import { cpuPerCallLabel, quotient } from "./ratios.mjs";
  * @property {string} target The label of the cost target it stands next to.
  * @property {"ModelInfer" | "ModelStreamInfer"} transport
  * @property {number | undefined} sidecarCpuMicrosPerCall
- * @property {number | undefined} floorCpuMicrosPerCall The bare node:http2 server's.
+ * @property {number | undefined} sidecarCallsPerSecond
+ * @property {number | undefined} floorCpuMicrosPerCall The bare node:http2 server's, its calls
+ *   paced at the sidecar's calls/s: what the same calls cost without our code or a model.
+ * @property {number | undefined} floorCallsPerSecond The rate the paced floor reached.
  * @property {number | undefined} sidecarOverFloor
  * @property {number | undefined} sidecarMinusFloor The sidecar's own part: our code, the model's
  *   run and the threads around it.
+ * @property {number | undefined} flatOutFloorCpuMicrosPerCall The floor as fast as one call in
+ *   flight goes: node:http2's least cost per call on this machine.
+ * @property {number | undefined} flatOutFloorCallsPerSecond
  * @property {number | undefined} modelRunMicros onnxruntime's run of one row in the ceiling
  *   process, wall µs (1e6 ÷ its rows/s at batch 1): the model's part.
  */
@@ -28,19 +34,23 @@ export function floorComparison({ small }) {
   const batchOfOne = small.ceiling?.sweep.find((point) => point.batchSize === 1);
   const modelRunMicros = quotient(1e6, batchOfOne?.rowsPerSecond);
   return /** @type {const} */ ([
-    ["ModelInfer", small.lowLoad, small.floor],
-    ["ModelStreamInfer", small.lowLoadStream, small.floorStream],
-  ]).map(([transport, sidecar, floor]) => {
+    ["ModelInfer", small.lowLoad, small.floorAtSidecarRate, small.floor],
+    ["ModelStreamInfer", small.lowLoadStream, small.floorStreamAtSidecarRate, small.floorStream],
+  ]).map(([transport, sidecar, floor, flatOut]) => {
     const sidecarCpu = sidecar?.sidecarCpuMicrosPerRow;
     const floorCpu = floor?.serverCpuMicrosPerCall;
     return {
       target: cpuPerCallLabel(transport),
       transport,
       sidecarCpuMicrosPerCall: sidecarCpu,
+      sidecarCallsPerSecond: sidecar?.rowsPerSecond,
       floorCpuMicrosPerCall: floorCpu,
+      floorCallsPerSecond: floor?.rowsPerSecond,
       sidecarOverFloor: quotient(sidecarCpu, floorCpu),
       sidecarMinusFloor:
         sidecarCpu === undefined || floorCpu === undefined ? undefined : sidecarCpu - floorCpu,
+      flatOutFloorCpuMicrosPerCall: flatOut?.serverCpuMicrosPerCall,
+      flatOutFloorCallsPerSecond: flatOut?.rowsPerSecond,
       modelRunMicros,
     };
   });

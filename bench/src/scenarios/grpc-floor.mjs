@@ -13,6 +13,7 @@ const FLOOR_CLIENT = new URL("../processes/grpc-floor-client.mjs", import.meta.u
 /**
  * @typedef {import("../worker-totals.mjs").ThroughputFigures & {
  *   transport: "unary" | "stream",
+ *   pacedPerSecond: number | undefined,
  *   serverMemoryBytes: number | undefined,
  *   serverCpuMicrosPerCall: number | undefined,
  *   clientCpuMicrosPerCall: number | undefined,
@@ -24,13 +25,17 @@ const FLOOR_CLIENT = new URL("../processes/grpc-floor-client.mjs", import.meta.u
  * sidecar's inference methods with pre-encoded answers (processes/grpc-floor-server.mjs),
  * driven with one call in flight by one bare node:http2 client process. Measured as the
  * sidecar's one-record-in-flight contender is (same sampler, warm-up and duration), so the
- * sidecar's CPU per call minus this is the part our code and the model add.
+ * sidecar's CPU per call minus this is the part our code and the model add. A server's CPU per
+ * call grows as calls come further apart (measured here: ~200 µs per unary call flat out at
+ * ~2,000 calls/s, ~480 µs at ~500 calls/s: every call wakes an idle process), so the floor
+ * also runs paced at the rate the sidecar itself reached, which is the one to subtract.
  * @param {import("../bench-models.mjs").BenchModel} model The answers name its model and output.
  * @param {"unary" | "stream"} transport
  * @param {number} durationMs
+ * @param {number | undefined} pacedPerSecond Calls started per second; flat out when undefined.
  * @returns {Promise<FloorFigures>}
  */
-export async function runGrpcFloor(model, transport, durationMs) {
+export async function runGrpcFloor(model, transport, durationMs, pacedPerSecond) {
   const server = await startFloorServer({
     modelName: model.modelName,
     outputName: model.outputName,
@@ -45,6 +50,7 @@ export async function runGrpcFloor(model, transport, durationMs) {
           modelName: model.modelName,
           inputName: model.inputName,
           transport,
+          callsPerSecond: pacedPerSecond,
           warmupMs: warmupMs(durationMs),
           firstSeed: 0,
         }),
@@ -56,6 +62,7 @@ export async function runGrpcFloor(model, transport, durationMs) {
         const totals = workerTotals(results);
         return {
           transport,
+          pacedPerSecond,
           ...totals,
           serverMemoryBytes: sample.peakBytes.server,
           serverCpuMicrosPerCall: cpuMicrosPerRow(sample.cpuMs.server, totals.rows),
