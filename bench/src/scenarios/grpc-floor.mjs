@@ -26,9 +26,10 @@ const FLOOR_CLIENT = new URL("../processes/grpc-floor-client.mjs", import.meta.u
  * driven with one call in flight by one bare node:http2 client process. Measured as the
  * sidecar's one-record-in-flight contender is (same sampler, warm-up and duration), so the
  * sidecar's CPU per call minus this is the part our code and the model add. A server's CPU per
- * call grows as calls come further apart (measured here: ~200 µs per unary call flat out at
- * ~2,000 calls/s, ~480 µs at ~500 calls/s: every call wakes an idle process), so the floor
- * also runs paced at the rate the sidecar itself reached, which is the one to subtract.
+ * call grows as calls come further apart (measured here, unary: ~200 µs per call at ~2,000
+ * calls/s, the main thread waking ~1.1 times per call; ~770 µs at 280 calls/s, ~2.5 wake-ups
+ * per call), so the floor also runs paced at the rate the sidecar itself reached with one record
+ * in flight, which is the one to subtract.
  * @param {import("../bench-models.mjs").BenchModel} model The answers name its model and output.
  * @param {"unary" | "stream"} transport
  * @param {number} durationMs
