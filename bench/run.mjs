@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The benchmark: ceiling, embedded, sidecar and overload contenders for each model, each in its
-// own processes, in one invocation on one machine, so that the ratios between them hold even on
-// a shared, noisy machine. Results go to bench/bench-results/ (results.json, results.md,
+// The benchmark: ceiling, embedded, sidecar, floor and overload contenders for each model, each
+// in its own processes, in one invocation on one machine, so that the ratios between them hold
+// even on a shared, noisy machine. Results go to bench/bench-results/ (results.json, results.md,
 // throughput.svg); the exit code is non-zero when any contender failed. See README.md.
 import { loadavg } from "node:os";
 import { prepareBenchModel } from "./src/bench-models.mjs";

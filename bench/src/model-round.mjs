@@ -1,5 +1,6 @@
 import { runCeiling } from "./scenarios/ceiling.mjs";
 import { runEmbedded } from "./scenarios/embedded.mjs";
+import { runGrpcFloor } from "./scenarios/grpc-floor.mjs";
 import { runOverload } from "./scenarios/overload.mjs";
 import { runSidecar, SIDECAR_VARIANTS } from "./scenarios/sidecar.mjs";
 
@@ -23,6 +24,22 @@ function batched(figures) {
   );
 }
 
+/** @param {import("./scenarios/grpc-floor.mjs").FloorFigures} figures */
+function floor(figures) {
+  return (
+    `${Math.round(figures.rowsPerSecond)} calls/s, p50 ${figures.p50Ms?.toFixed(3) ?? "—"} ms, ` +
+    `CPU/call server ${figures.serverCpuMicrosPerCall?.toFixed(0) ?? "—"} µs, ` +
+    `client ${figures.clientCpuMicrosPerCall?.toFixed(0) ?? "—"} µs`
+  );
+}
+
+/**
+ * The model whose rounds measure the floor. The floor does not depend on the model (every bench
+ * model has the fraud signature, one FP32 row in and one out) and the per-call targets it puts
+ * in context are the small model's: once per round, next to the figures it is compared with.
+ */
+const FLOOR_MODEL = "small";
+
 /**
  * Every contender on one model, one after the other: contenders never share the machine.
  * @param {import("./bench-models.mjs").BenchModel} model
@@ -45,6 +62,10 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     coalescingStream: [],
     lowLoad: undefined,
     lowLoadStream: undefined,
+    floor: undefined,
+    floorStream: undefined,
+    floorAtSidecarRate: undefined,
+    floorStreamAtSidecarRate: undefined,
     overload: [],
   };
   for (const w of workers) {
@@ -80,6 +101,36 @@ export async function runModelRound(model, { durationMs, workers }, attempt) {
     () => runSidecar(model, 1, SIDECAR_VARIANTS.lowLoadStream, durationMs),
     throughput,
   );
+  if (model.id === FLOOR_MODEL) {
+    for (const [transport, sidecar, flatOut, atSidecarRate, name] of /** @type {const} */ ([
+      ["unary", round.lowLoad, "floor", "floorAtSidecarRate", "grpc floor"],
+      [
+        "stream",
+        round.lowLoadStream,
+        "floorStream",
+        "floorStreamAtSidecarRate",
+        "grpc floor over a stream",
+      ],
+    ])) {
+      round[flatOut] = await attempt(
+        `${name} W=1`,
+        () => runGrpcFloor(model, transport, durationMs, undefined),
+        floor,
+      );
+      round[atSidecarRate] = await attempt(
+        `${name} at the sidecar's rate W=1`,
+        () => {
+          if (sidecar === undefined) {
+            throw new Error(
+              "no one-record-in-flight sidecar rate was measured to pace the floor at",
+            );
+          }
+          return runGrpcFloor(model, transport, durationMs, sidecar.rowsPerSecond);
+        },
+        floor,
+      );
+    }
+  }
   // The capacity the overload is a multiple of: per-record calls with the most workers.
   const capacity = round.sidecar.at(-1);
   round.overload =

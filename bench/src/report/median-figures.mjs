@@ -11,6 +11,14 @@ import { median } from "../statistics.mjs";
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures[]} coalescingStream
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoad
  * @property {import("../scenarios/sidecar.mjs").SidecarFigures | undefined} lowLoadStream
+ * @property {import("../scenarios/grpc-floor.mjs").FloorFigures | undefined} floor A bare
+ *   node:http2 server's cost per call, one call in flight, flat out (the small model's rounds).
+ * @property {import("../scenarios/grpc-floor.mjs").FloorFigures | undefined} floorStream The
+ *   same over one ModelStreamInfer stream.
+ * @property {import("../scenarios/grpc-floor.mjs").FloorFigures | undefined} floorAtSidecarRate
+ *   `floor` paced at the calls/s of the round's `lowLoad`.
+ * @property {import("../scenarios/grpc-floor.mjs").FloorFigures | undefined} floorStreamAtSidecarRate
+ *   `floorStream` paced at the calls/s of the round's `lowLoadStream`.
  * @property {import("../scenarios/overload.mjs").OverloadPhase[]} overload
  */
 
@@ -99,6 +107,18 @@ export function medianModelRound(rounds) {
     lowLoad: medianRecord(rounds.flatMap((round) => (round.lowLoad ? [round.lowLoad] : []))),
     lowLoadStream: medianRecord(
       rounds.flatMap((round) => (round.lowLoadStream ? [round.lowLoadStream] : [])),
+    ),
+    floor: medianRecord(rounds.flatMap((round) => (round.floor ? [round.floor] : []))),
+    floorStream: medianRecord(
+      rounds.flatMap((round) => (round.floorStream ? [round.floorStream] : [])),
+    ),
+    floorAtSidecarRate: medianRecord(
+      rounds.flatMap((round) => (round.floorAtSidecarRate ? [round.floorAtSidecarRate] : [])),
+    ),
+    floorStreamAtSidecarRate: medianRecord(
+      rounds.flatMap((round) =>
+        round.floorStreamAtSidecarRate ? [round.floorStreamAtSidecarRate] : [],
+      ),
     ),
     overload: medianByKey(
       rounds.map((round) => round.overload),

@@ -16,7 +16,7 @@
  * @param {number | undefined} numerator
  * @param {number | undefined} denominator
  */
-function quotient(numerator, denominator) {
+export function quotient(numerator, denominator) {
   return numerator === undefined || denominator === undefined || denominator === 0
     ? undefined
     : numerator / denominator;
@@ -176,6 +176,15 @@ export function computeRatios(medians) {
 }
 
 /**
+ * The label of the cost target "sidecar CPU per call, one record in flight", which the same
+ * run's floor stands next to (floor-comparison.mjs).
+ * @param {"ModelInfer" | "ModelStreamInfer"} transport
+ */
+export function cpuPerCallLabel(transport) {
+  return `small: sidecar CPU per call, one record in flight, ${transport}`;
+}
+
+/**
  * The cost targets of issue #14: the sidecar's CPU per call and per row (CPU time hardly moves
  * with other load on the machine, unlike rates), and the large model against its ruler with
  * one coalescing worker.
@@ -193,7 +202,7 @@ function costTargets(medians) {
     ])) {
       ratios.push(
         judged({
-          label: `small: sidecar CPU per call, one record in flight, ${transport}`,
+          label: cpuPerCallLabel(transport),
           definition:
             "sidecar user + system CPU over the phase ÷ calls, one worker, one record in flight",
           value: lowLoad?.sidecarCpuMicrosPerRow,

@@ -134,6 +134,84 @@ function throughputTable(figures) {
   );
 }
 
+/** @param {number | undefined} micros @param {number | undefined} perSecond */
+function perCall(micros, perSecond) {
+  return micros === undefined ? "—" : `${micros.toFixed(0)} (${rate(perSecond)}/s)`;
+}
+
+/**
+ * The per-call cost targets beside the same run's floor, or nothing when no floor was measured.
+ * @param {import("./floor-comparison.mjs").FloorComparison[]} comparisons
+ * @returns {string[]}
+ */
+function floorComparisonSection(comparisons) {
+  if (
+    comparisons.every(
+      (c) => c.floorCpuMicrosPerCall === undefined && c.flatOutFloorCpuMicrosPerCall === undefined,
+    )
+  ) {
+    return [];
+  }
+  return [
+    "",
+    "Context for the per-call targets (not their judgement, which is the sidecar's figure alone): the same run's floor, a bare node:http2 gRPC server answering pre-encoded responses of the same size with one call in flight, paced at the calls/s the sidecar reached (a server's CPU per call grows as calls come further apart) and flat out; µs of server CPU per call (calls/s):",
+    "",
+    table(
+      [
+        "target",
+        "sidecar",
+        "floor at the sidecar's rate",
+        "sidecar ÷ floor",
+        "sidecar − floor (the sidecar's own)",
+        "floor flat out",
+        "model run µs (ceiling, batch 1)",
+      ],
+      comparisons.map((c) => [
+        c.target,
+        perCall(c.sidecarCpuMicrosPerCall, c.sidecarCallsPerSecond),
+        perCall(c.floorCpuMicrosPerCall, c.floorCallsPerSecond),
+        c.sidecarOverFloor === undefined ? "—" : `${c.sidecarOverFloor.toFixed(1)}×`,
+        fixed(c.sidecarMinusFloor, 0),
+        perCall(c.flatOutFloorCpuMicrosPerCall, c.flatOutFloorCallsPerSecond),
+        fixed(c.modelRunMicros, 0),
+      ]),
+    ),
+  ];
+}
+
+/** @param {import("./median-figures.mjs").ModelRound} figures */
+function floorTable(figures) {
+  /** @type {[string, import("../scenarios/grpc-floor.mjs").FloorFigures | undefined][]} */
+  const floors = [
+    ["ModelInfer, one HTTP/2 stream per call", figures.floor],
+    ["ModelInfer, at the sidecar's rate", figures.floorAtSidecarRate],
+    ["ModelStreamInfer, one message in flight on one stream", figures.floorStream],
+    ["ModelStreamInfer, at the sidecar's rate", figures.floorStreamAtSidecarRate],
+  ];
+  return table(
+    [
+      "floor, one call in flight",
+      "paced to calls/s",
+      "calls/s",
+      "p50 ms",
+      "p99 ms",
+      "RSS server MiB",
+      "CPU µs/call server",
+      "CPU µs/call client",
+    ],
+    floors.map(([label, f]) => [
+      label,
+      f?.pacedPerSecond === undefined ? "—" : rate(f.pacedPerSecond),
+      rate(f?.rowsPerSecond),
+      ms(f?.p50Ms),
+      ms(f?.p99Ms),
+      mib(f?.serverMemoryBytes),
+      fixed(f?.serverCpuMicrosPerCall, 0),
+      fixed(f?.clientCpuMicrosPerCall, 0),
+    ]),
+  );
+}
+
 /** @param {import("./median-figures.mjs").ModelRound} figures */
 function sweepTable(figures) {
   const sweep = figures.ceiling?.sweep ?? [];
@@ -205,6 +283,7 @@ export function resultsMarkdown(results) {
         ratio.definition,
       ]),
     ),
+    ...floorComparisonSection(results.floorComparison),
   ];
   for (const [name, figures] of Object.entries(results.medians)) {
     if (figures === undefined) continue;
@@ -215,6 +294,19 @@ export function resultsMarkdown(results) {
       "",
       throughputTable(figures),
       "",
+      ...([
+        figures.floor,
+        figures.floorStream,
+        figures.floorAtSidecarRate,
+        figures.floorStreamAtSidecarRate,
+      ].every((f) => f === undefined)
+        ? []
+        : [
+            "Floor: a bare node:http2 h2c server on a Unix socket that gathers each request, reads only its gRPC envelopes and answers a pre-encoded ModelInferResponse / ModelStreamInferResponse of one FP32 row (no decoding, no model), driven by a bare node:http2 client sending encoded ModelInferRequests of one row, one call in flight, flat out and paced at the calls/s of the sidecar's one-record-in-flight contender; sampled like that contender:",
+            "",
+            floorTable(figures),
+            "",
+          ]),
       "Ceiling sweep (in-process rows/s by batch size):",
       "",
       sweepTable(figures),

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { floorComparison } from "./floor-comparison.mjs";
 import { medianModelRound } from "./median-figures.mjs";
 import { computeRatios } from "./ratios.mjs";
 import { resultsMarkdown } from "./results-markdown.mjs";
@@ -21,6 +22,8 @@ export const RESULTS_DIR = fileURLToPath(new URL("../../bench-results/", import.
  * @property {Partial<Record<ModelName, ModelRound>>[]} rounds Every round's figures, by model.
  * @property {Partial<Record<ModelName, ModelRound>>} medians The median over rounds of each figure.
  * @property {import("./ratios.mjs").Ratio[]} ratios
+ * @property {import("./floor-comparison.mjs").FloorComparison[]} floorComparison The per-call
+ *   cost targets' context: the same run's bare node:http2 floor and the model's own run.
  * @property {{ round: number, model: string, contender: string, oneMinute: number }[]} loadAverages
  *   The machine's 1-minute load average as each contender started.
  * @property {{ round: number, model: string, contender: string, message: string }[]} failures
@@ -30,7 +33,7 @@ export const RESULTS_DIR = fileURLToPath(new URL("../../bench-results/", import.
 
 /**
  * Computes the medians and ratios and writes results.json, results.md and throughput.svg.
- * @param {Omit<BenchResults, "models" | "medians" | "ratios"> & { models: import("../bench-models.mjs").BenchModel[] }} run
+ * @param {Omit<BenchResults, "models" | "medians" | "ratios" | "floorComparison"> & { models: import("../bench-models.mjs").BenchModel[] }} run
  * @returns {string[]} The files written.
  */
 export function writeResults({ models, rounds, ...run }) {
@@ -51,6 +54,7 @@ export function writeResults({ models, rounds, ...run }) {
     rounds,
     medians,
     ratios: computeRatios(medians),
+    floorComparison: floorComparison(medians),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const files = {
