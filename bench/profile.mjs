@@ -92,8 +92,11 @@ try {
       `${((elapsedMs * 1000) / calls).toFixed(0)} µs per call, ${((calls * rows * 1000) / elapsedMs).toFixed(0)} rows/s\n` +
       `sidecar CPU ${perCall(total)} µs per call; client CPU ${perCall((clientUsage.user + clientUsage.system) / 1000)} µs per call\n`,
   );
-  for (const { tid, name, cpuMs } of threads) {
-    process.stdout.write(`  ${String(tid).padStart(8)} ${name.padEnd(18)} ${perCall(cpuMs)} µs\n`);
+  for (const { tid, name, cpuMs, runs } of threads) {
+    process.stdout.write(
+      `  ${String(tid).padStart(8)} ${name.padEnd(18)} ${perCall(cpuMs)} µs, ` +
+        `${(runs / calls).toFixed(1)} wake-ups per call\n`,
+    );
   }
 } finally {
   await client.close();
