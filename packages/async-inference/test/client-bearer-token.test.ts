@@ -18,6 +18,7 @@ import {
   type SidecarClientOptions,
 } from "../src/client/sidecar-client-options.js";
 import { echoResponse, fp32, MODEL, until } from "./client-fake-sidecar.js";
+import { rejection } from "./rejection.js";
 
 // A real HTTP/2 server in this process that refuses every RPC but health and readiness without
 // an accepted token, as the sidecar's bearer auth does (UNAUTHENTICATED), and records the
@@ -87,15 +88,6 @@ function connect(options: SidecarClientOptions): SidecarClient {
   const client = createSidecarClient({ reconnect: { initialDelayMs: 20 }, ...options });
   clients.push(client);
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SidecarError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SidecarError);
-  return error as SidecarError;
 }
 
 const x = () => [fp32("x", [1, 1], [1])];

@@ -1,10 +1,11 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
-import { ErrorCode, LifecycleState, SidecarError } from "@gpu-sidecar/sidecar-core";
+import { ErrorCode, LifecycleState } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EndpointState } from "../src/client/endpoint-state.js";
 import type { Router } from "../src/client/router.js";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
 import { createFakeSidecar, type FakeSidecar, fp32, MODEL, until } from "./client-fake-sidecar.js";
+import { rejection } from "./rejection.js";
 
 const LOCAL = "unix:///run/gpu-sidecar.sock";
 const REMOTE = "http://10.0.0.2:8001";
@@ -30,15 +31,6 @@ function connect(
 }
 
 const input = () => [fp32("x", [1, 1], [7])];
-
-async function rejection(promise: Promise<unknown>): Promise<SidecarError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SidecarError);
-  return error as SidecarError;
-}
 
 function statuses(c: SidecarClient): string[] {
   return c.endpoints.map((e) => e.status);

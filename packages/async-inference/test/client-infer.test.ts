@@ -5,11 +5,11 @@ import {
   ErrorCode,
   LifecycleState,
   ModelInferResponseSchema,
-  SidecarError,
 } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
 import { createFakeSidecar, type FakeSidecar, fp32, MODEL, until } from "./client-fake-sidecar.js";
+import { rejection } from "./rejection.js";
 
 let client: SidecarClient | undefined;
 afterEach(async () => {
@@ -23,15 +23,6 @@ function connect(fake: FakeSidecar): SidecarClient {
     createTransport: () => fake.transport,
   });
   return client;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SidecarError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SidecarError);
-  return error as SidecarError;
 }
 
 describe("SidecarClient.infer", () => {

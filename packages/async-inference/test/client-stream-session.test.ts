@@ -5,7 +5,6 @@ import {
   LifecycleState,
   type ModelInferRequest,
   ModelInferResponseSchema,
-  SidecarError,
   type Tensor,
 } from "@gpu-sidecar/sidecar-core";
 import { afterEach, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import {
   MODEL,
   until,
 } from "./client-fake-sidecar.js";
+import { rejection } from "./rejection.js";
 
 const LOCAL = "unix:///run/gpu-sidecar.sock";
 const REMOTE = "http://10.0.0.2:8001";
@@ -41,15 +41,6 @@ function firstValue(outputs: Tensor[]): number {
   const [first] = outputs;
   if (first === undefined) throw new Error("no output");
   return decodeTensorValues({ ...first, datatype: "FP32" })[0] ?? Number.NaN;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SidecarError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SidecarError);
-  return error as SidecarError;
 }
 
 /** A fake that holds stream requests until the test answers them. */
