@@ -1,8 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import type { SidecarClientOptions } from "../src/client/sidecar-client-options.js";
+import { until } from "./client-fake-sidecar.js";
 
 const SERVER = new URL("./client-fixture-server.mjs", import.meta.url).pathname;
 const children = new Set<ChildProcess>();
+const clients = new Set<SidecarClient>();
+let socketDir: string | undefined;
+let refusingServers = 0;
 
 /** A running client-fixture-server.mjs, and what it has printed. */
 export interface FixtureServer {
@@ -36,8 +45,42 @@ export function startFixtureServer(args: readonly string[]): Promise<FixtureServ
   });
 }
 
-/** SIGKILLs every fixture server started so far (for `afterEach`). */
-export function killFixtureServers(): void {
+/** `name` as a Unix socket path, in a directory of the fixtures' own that `stopFixtures` removes. */
+export function fixtureSocketPath(name: string): string {
+  socketDir ??= mkdtempSync(join(tmpdir(), "client-fixture-"));
+  return join(socketDir, name);
+}
+
+/**
+ * A server refusing as `refusal` says (a mode of the fixture server) on a fresh Unix socket, the
+ * client's local endpoint; without one, an answering server on TCP loopback.
+ */
+export function startRefusingServer(refusal?: string): Promise<FixtureServer> {
+  if (refusal === undefined) return startFixtureServer(["0", "0"]);
+  refusingServers += 1;
+  return startFixtureServer([fixtureSocketPath(`refusing-${refusingServers}.sock`), "0", refusal]);
+}
+
+/** A client that `stopFixtures` closes. */
+export function fixtureClient(options: SidecarClientOptions): SidecarClient {
+  const client = createSidecarClient(options);
+  clients.add(client);
+  return client;
+}
+
+/** A fixture client, once every one of its endpoints serves. */
+export async function servingFixtureClient(options: SidecarClientOptions): Promise<SidecarClient> {
+  const client = fixtureClient(options);
+  await until(() => client.endpoints.every((e) => e.status === "serving"), 10_000);
+  return client;
+}
+
+/** For `afterEach`: closes the fixtures' clients, SIGKILLs their servers, removes their sockets. */
+export async function stopFixtures(): Promise<void> {
+  await Promise.all([...clients].map((client) => client.close()));
+  clients.clear();
   for (const child of children) child.kill("SIGKILL");
   children.clear();
+  if (socketDir !== undefined) rmSync(socketDir, { recursive: true, force: true });
+  socketDir = undefined;
 }

@@ -1,27 +1,21 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { connect as connectSocket, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { decodeTensorValues, ErrorCode, type Tensor } from "@gpu-sidecar/sidecar-core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ClientProtocol } from "../src/client/endpoint-transport.js";
-import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import type { SidecarClient } from "../src/client/sidecar-client.js";
 import type { SidecarClientOptions } from "../src/client/sidecar-client-options.js";
 import { fp32, MODEL, until } from "./client-fake-sidecar.js";
-import { killFixtureServers, startFixtureServer } from "./client-fixture-process.js";
+import {
+  fixtureClient,
+  fixtureSocketPath,
+  startFixtureServer,
+  stopFixtures,
+} from "./client-fixture-process.js";
 
 // A real HTTP/2 server in a child process: the built-in transports over a Unix socket and
 // TCP, against connections that really break when the process is SIGKILLed.
-const dir = mkdtempSync(join(tmpdir(), "client-socket-"));
-let client: SidecarClient | undefined;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  killFixtureServers();
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(stopFixtures);
 
 interface Server {
   readonly url: string;
@@ -48,13 +42,12 @@ function connect(
   protocol: ClientProtocol = "grpc",
   options: Partial<SidecarClientOptions> = {},
 ): SidecarClient {
-  client = createSidecarClient({
+  return fixtureClient({
     endpoints,
     protocol,
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
     ...options,
   });
-  return client;
 }
 
 function firstValue(outputs: Tensor[]): number {
@@ -70,7 +63,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
     ["TCP", "grpc"],
     ["TCP", "connect"],
   ])("infers, streams and watches health over %s with %s", async (kind, protocol) => {
-    const { url } = await startServer(kind === "TCP" ? "0" : join(dir, `${protocol}.sock`));
+    const { url } = await startServer(kind === "TCP" ? "0" : fixtureSocketPath(`${protocol}.sock`));
     const c = connect([url], protocol);
     expect(firstValue(await c.infer(MODEL, [fp32("x", [1, 1], [3])]))).toBe(3);
     expect(await c.live()).toBe(true);
@@ -81,7 +74,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
   });
 
   it("reports a missing socket and a refused port as UNAVAILABLE", async () => {
-    const c = connect([`unix://${join(dir, "nobody.sock")}`]);
+    const c = connect([`unix://${fixtureSocketPath("nobody.sock")}`]);
     await expect(c.infer(MODEL, [fp32("x", [1, 1], [0])])).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
@@ -92,7 +85,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
 
   it("fails over to the remote sidecar when the local one is SIGKILLed mid-use, in-flight calls included", async () => {
     // The local sidecar never answers: its calls are surely in flight when it dies.
-    const local = await startServer(join(dir, "local.sock"), 60_000);
+    const local = await startServer(fixtureSocketPath("local.sock"), 60_000);
     const remote = await startServer("0");
     const c = connect([remote.url, local.url]);
     await until(() => c.endpoints.every((e) => e.live));
@@ -108,7 +101,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
   });
 
   it("reconnects to a sidecar restarted on the same socket path and routes to it again", async () => {
-    const path = join(dir, "restart.sock");
+    const path = fixtureSocketPath("restart.sock");
     const first = await startServer(path);
     const c = connect([first.url]);
     await until(() => c.endpoints[0]?.status === "serving");
@@ -125,7 +118,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
   });
 
   it("fails a stream's pending requests when its sidecar dies, then streams on the other one", async () => {
-    const local = await startServer(join(dir, "stream-local.sock"), 100);
+    const local = await startServer(fixtureSocketPath("stream-local.sock"), 100);
     const remote = await startServer("0");
     const c = connect([local.url, remote.url]);
     await until(() => c.endpoints.every((e) => e.live));
@@ -138,7 +131,7 @@ describe("the client over real connections", { timeout: 30_000 }, () => {
   });
 
   it("notices a frozen sidecar (SIGSTOP) by its unanswered PING and fails its calls over", async () => {
-    const local = await startServer(join(dir, "frozen.sock"));
+    const local = await startServer(fixtureSocketPath("frozen.sock"));
     const remote = await startServer("0");
     const c = connect([local.url, remote.url], "grpc", { pingIntervalMs: 100, pingTimeoutMs: 200 });
     await until(() => c.endpoints.every((e) => e.live));

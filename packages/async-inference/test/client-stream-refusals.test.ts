@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ErrorCode, SidecarError } from "@gpu-sidecar/sidecar-core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ClientProtocol } from "../src/client/endpoint-transport.js";
-import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import type { SidecarClient } from "../src/client/sidecar-client.js";
 import { asyncInference } from "../src/operator/async-inference.js";
 import { InferenceFailure } from "../src/operator/inference-failure.js";
-import { MODEL, until } from "./client-fake-sidecar.js";
-import { killFixtureServers, startFixtureServer } from "./client-fixture-process.js";
+import { MODEL } from "./client-fake-sidecar.js";
+import {
+  servingFixtureClient,
+  startRefusingServer,
+  stopFixtures,
+} from "./client-fixture-process.js";
 import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 
 // Servers that refuse ModelStreamInfer while serving everything else, in child processes
@@ -18,16 +19,7 @@ import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 // with it every call of the session: no error, so no retry and no failover.
 type StreamRefusal = "stream-unimplemented" | "stream-ends";
 
-const dir = mkdtempSync(join(tmpdir(), "client-stream-refusals-"));
-let client: SidecarClient | undefined;
-let sockets = 0;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  killFixtureServers();
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(stopFixtures);
 
 interface Server {
   readonly url: string;
@@ -37,21 +29,16 @@ interface Server {
 
 /** A refusing server on a Unix socket (local), or (no refusal) an answering one on TCP. */
 async function startServer(refusal?: StreamRefusal): Promise<Server> {
-  sockets += 1;
-  const where = refusal === undefined ? "0" : join(dir, `s${sockets}.sock`);
-  const server = await startFixtureServer([where, "0", ...(refusal ? [refusal] : [])]);
+  const server = await startRefusingServer(refusal);
   return { url: server.url, refused: () => server.count("stream refused") };
 }
 
-async function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
-  client = createSidecarClient({
+function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
+  return servingFixtureClient({
     endpoints,
     protocol,
     reconnect: { initialDelayMs: 200, maxDelayMs: 200 },
   });
-  const c = client;
-  await until(() => c.endpoints.every((e) => e.status === "serving"), 10_000);
-  return c;
 }
 
 /** The call's error, or a failure of the test when it has not settled within `ms`. */

@@ -1,13 +1,14 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ErrorCode } from "@gpu-sidecar/sidecar-core";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { ClientProtocol } from "../src/client/endpoint-transport.js";
-import { createSidecarClient, type SidecarClient } from "../src/client/sidecar-client.js";
+import type { SidecarClient } from "../src/client/sidecar-client.js";
 import { asyncInference } from "../src/operator/async-inference.js";
 import { MODEL, until } from "./client-fake-sidecar.js";
-import { killFixtureServers, startFixtureServer } from "./client-fixture-process.js";
+import {
+  servingFixtureClient,
+  startRefusingServer,
+  stopFixtures,
+} from "./client-fixture-process.js";
 import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 
 // Servers that end inference streams without answering them, as a draining or restarting
@@ -15,16 +16,7 @@ import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 // request, so the client must read UNAVAILABLE, fail over, and let the operator retry.
 type Refusal = "refused-stream" | "no-error-reset" | "goaway-not-covered";
 
-const dir = mkdtempSync(join(tmpdir(), "client-resets-"));
-let client: SidecarClient | undefined;
-let sockets = 0;
-
-afterEach(async () => {
-  await client?.close();
-  client = undefined;
-  killFixtureServers();
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(stopFixtures);
 
 interface Server {
   readonly url: string;
@@ -34,21 +26,16 @@ interface Server {
 
 /** A refusing server on a Unix socket, or (no refusal) an answering one on TCP loopback. */
 async function startServer(refusal?: Refusal): Promise<Server> {
-  sockets += 1;
-  const where = refusal === undefined ? "0" : join(dir, `s${sockets}.sock`);
-  const server = await startFixtureServer([where, "0", ...(refusal ? [refusal] : [])]);
+  const server = await startRefusingServer(refusal);
   return { url: server.url, refused: () => server.count("refused") };
 }
 
-async function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
-  client = createSidecarClient({
+function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
+  return servingFixtureClient({
     endpoints,
     protocol,
     reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
   });
-  const c = client;
-  await until(() => c.endpoints.every((e) => e.status === "serving"), 10_000);
-  return c;
 }
 
 const cases = (["refused-stream", "no-error-reset", "goaway-not-covered"] as const).flatMap(
