@@ -34,6 +34,16 @@ function mockRequest(parameters: Record<string, unknown> = {}): ModelLoadRequest
   };
 }
 
+/** The bundled onnx fraud model with `parameters` as its config's. */
+function fraudRequest(parameters: Record<string, unknown>): ModelLoadRequest {
+  return {
+    name: "fraud",
+    version: "1",
+    versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
+    parameters,
+  };
+}
+
 function features(rows: number): Tensor {
   const values = new Float32Array(rows * FRAUD_FEATURE_COUNT);
   for (let row = 0; row < rows; row++) {
@@ -110,12 +120,7 @@ describe.each(EXECUTORS)(
     it("runs the onnx fraud model with the reference's results", async () => {
       const pool = open({
         backend: "onnx",
-        request: {
-          name: "fraud",
-          version: "1",
-          versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
-          parameters: { execution_providers: ["cpu"] },
-        },
+        request: fraudRequest({ execution_providers: ["cpu"] }),
         devices: onCpu(1),
       });
       await expect(pool.ready).resolves.toEqual(SIGNATURE);
@@ -132,12 +137,7 @@ describe.each(EXECUTORS)(
       const { warnings, logger } = capturingLogger();
       const pool = open({
         backend: "onnx",
-        request: {
-          name: "fraud",
-          version: "1",
-          versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
-          parameters: { execution_providers: ["cuda", "cpu"], allow_cpu_fallback: true },
-        },
+        request: fraudRequest({ execution_providers: ["cuda", "cpu"], allow_cpu_fallback: true }),
         // This machine has no CUDA provider library, so the session on "GPU 1" falls back.
         devices: [ON_GPU_1],
         logger,
@@ -153,12 +153,7 @@ describe.each(EXECUTORS)(
     it("rejects ready with the load error and closes the pool", async () => {
       const pool = open({
         backend: "onnx",
-        request: {
-          name: "fraud",
-          version: "1",
-          versionPath: fileURLToPath(new URL("../models/fraud/1", import.meta.url)),
-          parameters: { execution_providers: ["cuda", "cpu"] },
-        },
+        request: fraudRequest({ execution_providers: ["cuda", "cpu"] }),
         devices: Array.from({ length: most }, () => ON_GPU_1),
       });
       await expect(pool.ready).rejects.toMatchObject({
