@@ -26,3 +26,16 @@ export class LatencyRecorder {
     return this.#samples.slice(0, this.#count);
   }
 }
+
+/**
+ * A worker's `measure`: one run of `durationMs` with every record's latency recorded.
+ * @param {(durationMs: number, latencies: LatencyRecorder) => Promise<{ rows: number, elapsedMs: number }>} run
+ * @returns {(durationMs: number) => Promise<import("./worker-totals.mjs").WorkerResult>}
+ */
+export function measureWithLatencies(run) {
+  return async (durationMs) => {
+    const latencies = new LatencyRecorder();
+    const { rows, elapsedMs } = await run(durationMs, latencies);
+    return { rows, elapsedMs, latenciesMs: latencies.samples() };
+  };
+}

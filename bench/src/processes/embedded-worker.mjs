@@ -5,7 +5,7 @@
 
 import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
 import * as ort from "onnxruntime-node";
-import { LatencyRecorder } from "../latency-recorder.mjs";
+import { measureWithLatencies } from "../latency-recorder.mjs";
 import { serveMeasurement } from "../measured-process.mjs";
 import { poolRow, transactionPool } from "../transaction-pool.mjs";
 
@@ -18,8 +18,6 @@ import { poolRow, transactionPool } from "../transaction-pool.mjs";
  * @property {number} firstSeed Of the worker's records: distinct per worker.
  */
 
-/** @typedef {import("../worker-totals.mjs").WorkerResult} WorkerResult */
-
 await serveMeasurement(async (/** @type {EmbeddedWorkerSettings} */ settings) => {
   const session = await ort.InferenceSession.create(settings.onnxPath, {
     executionProviders: ["cpu"],
@@ -29,7 +27,10 @@ await serveMeasurement(async (/** @type {EmbeddedWorkerSettings} */ settings) =>
   let index = 0;
 
   /** Calls the model per record until `durationMs` has passed. @param {number} durationMs */
-  async function stream(durationMs, /** @type {LatencyRecorder | undefined} */ latencies) {
+  async function stream(
+    durationMs,
+    /** @type {import("../latency-recorder.mjs").LatencyRecorder | undefined} */ latencies,
+  ) {
     const start = performance.now();
     let now = start;
     let rows = 0;
@@ -49,12 +50,7 @@ await serveMeasurement(async (/** @type {EmbeddedWorkerSettings} */ settings) =>
 
   await stream(settings.warmupMs, undefined);
   return {
-    /** @returns {Promise<WorkerResult>} */
-    async measure(durationMs) {
-      const latencies = new LatencyRecorder();
-      const { rows, elapsedMs } = await stream(durationMs, latencies);
-      return { rows, elapsedMs, latenciesMs: latencies.samples() };
-    },
+    measure: measureWithLatencies(stream),
     close: () => session.release(),
   };
 });

@@ -17,7 +17,7 @@ import {
   tensorsToMessage,
 } from "@gpu-sidecar/sidecar-core";
 import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
-import { LatencyRecorder } from "../latency-recorder.mjs";
+import { LatencyRecorder, measureWithLatencies } from "../latency-recorder.mjs";
 import { serveMeasurement } from "../measured-process.mjs";
 import { poolRow, transactionPool } from "../transaction-pool.mjs";
 
@@ -163,12 +163,7 @@ await serveMeasurement(async (/** @type {FloorClientSettings} */ settings) => {
 
   await run(settings.warmupMs, undefined);
   return {
-    /** @returns {Promise<import("../worker-totals.mjs").WorkerResult>} */
-    async measure(durationMs) {
-      const latencies = new LatencyRecorder();
-      const { rows, elapsedMs } = await run(durationMs, latencies);
-      return { rows, elapsedMs, latenciesMs: latencies.samples() };
-    },
+    measure: measureWithLatencies(run),
     close: async () => {
       stream?.end();
       await new Promise((resolve) => session.close(() => resolve(undefined)));

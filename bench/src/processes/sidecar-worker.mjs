@@ -4,7 +4,7 @@
 import { asyncInference, createSidecarClient } from "@gpu-sidecar/async-inference";
 import { decodeTensorValues, encodeTensor } from "@gpu-sidecar/sidecar-core";
 import { FRAUD_FEATURE_COUNT } from "@gpu-sidecar/sidecar-server/demo-model";
-import { LatencyRecorder } from "../latency-recorder.mjs";
+import { LatencyRecorder, measureWithLatencies } from "../latency-recorder.mjs";
 import { serveMeasurement } from "../measured-process.mjs";
 import { poolRow, transactionPool } from "../transaction-pool.mjs";
 
@@ -81,12 +81,7 @@ await serveMeasurement(async (/** @type {SidecarWorkerSettings} */ settings) => 
   await client.ready(settings.modelName);
   await stream(settings.warmupMs, undefined);
   return {
-    /** @returns {Promise<import("../worker-totals.mjs").WorkerResult>} */
-    async measure(durationMs) {
-      const latencies = new LatencyRecorder();
-      const { rows, elapsedMs } = await stream(durationMs, latencies);
-      return { rows, elapsedMs, latenciesMs: latencies.samples() };
-    },
+    measure: measureWithLatencies(stream),
     close: () => client.close(),
   };
 });
