@@ -37,7 +37,8 @@ export function createInlineInstance(options: InlineInstanceOptions): ExecutorIn
   const label = `inline ${instanceLabel(index, request)}`;
   let state: State = "starting";
   let model: LoadedModel | undefined;
-  let batchSettled: Promise<void> = Promise.resolve();
+  /** The last batch's outcome, which `close` waits for. */
+  let lastBatch: Promise<Tensor[]> | undefined;
   let closing: Promise<void> | undefined;
 
   const loading = createBackend(backend, {
@@ -99,10 +100,7 @@ export function createInlineInstance(options: InlineInstanceOptions): ExecutorIn
           throw SidecarError.from(error);
         },
       );
-      batchSettled = result.then(
-        () => {},
-        () => {},
-      );
+      lastBatch = result;
       return result;
     },
     close() {
@@ -114,7 +112,7 @@ export function createInlineInstance(options: InlineInstanceOptions): ExecutorIn
           const late = await loading.catch(() => undefined);
           await late?.unload();
         } else if (previous === "idle" || previous === "busy") {
-          await batchSettled;
+          await lastBatch?.catch(() => {});
           try {
             await model?.unload();
           } catch (error) {
