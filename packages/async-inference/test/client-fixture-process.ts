@@ -52,10 +52,22 @@ export function fixtureSocketPath(name: string): string {
 }
 
 /**
- * A server refusing as `refusal` says (a mode of the fixture server) on a fresh Unix socket, the
- * client's local endpoint; without one, an answering server on TCP loopback.
+ * How the fixture server refuses inference (see its own comment): it ends inference streams
+ * unanswered (it prints "refused" for each), or it refuses ModelStreamInfer alone while its
+ * session stays open ("stream refused").
  */
-export function startRefusingServer(refusal?: string): Promise<FixtureServer> {
+export type FixtureRefusal =
+  | "refused-stream"
+  | "no-error-reset"
+  | "goaway-not-covered"
+  | "stream-unimplemented"
+  | "stream-ends";
+
+/**
+ * A server refusing as `refusal` says on a fresh Unix socket, the client's local endpoint;
+ * without one, an answering server on TCP loopback.
+ */
+export function startRefusingServer(refusal?: FixtureRefusal): Promise<FixtureServer> {
   if (refusal === undefined) return startFixtureServer(["0", "0"]);
   refusingServers += 1;
   return startFixtureServer([fixtureSocketPath(`refusing-${refusingServers}.sock`), "0", refusal]);

@@ -17,21 +17,11 @@ import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 // the stream (UNIMPLEMENTED, or OK with no answer) while the session's side stays open for more
 // requests. A stream call that settled only when both sides closed hung there for good, and
 // with it every call of the session: no error, so no retry and no failover.
-type StreamRefusal = "stream-unimplemented" | "stream-ends";
 
 afterEach(stopFixtures);
 
-interface Server {
-  readonly url: string;
-  /** Streams refused so far. */
-  refused(): number;
-}
-
-/** A refusing server on a Unix socket (local), or (no refusal) an answering one on TCP. */
-async function startServer(refusal?: StreamRefusal): Promise<Server> {
-  const server = await startRefusingServer(refusal);
-  return { url: server.url, refused: () => server.count("stream refused") };
-}
+/** What the fixture server prints for each refusal of these tests. */
+const REFUSED = "stream refused";
 
 function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
   return servingFixtureClient({
@@ -66,7 +56,7 @@ describe.each(["grpc", "connect"] as const)(
   "a server that refuses streams, over %s",
   (protocol) => {
     it("UNIMPLEMENTED: every call of the session fails with it at once, saying what to do", async () => {
-      const only = await startServer("stream-unimplemented");
+      const only = await startRefusingServer("stream-unimplemented");
       const c = await connect([only.url], protocol);
       const session = c.createStreamSession(MODEL);
       const errors = await Promise.all(
@@ -87,7 +77,7 @@ describe.each(["grpc", "connect"] as const)(
     });
 
     it("UNIMPLEMENTED: the operator emits each record's failure without retrying it", async () => {
-      const only = await startServer("stream-unimplemented");
+      const only = await startRefusingServer("stream-unimplemented");
       const c = await connect([only.url], protocol);
       const session = c.createStreamSession(MODEL);
       const results = await collect(
@@ -105,11 +95,11 @@ describe.each(["grpc", "connect"] as const)(
         expect((result as InferenceFailure<number>).error.code).toBe(ErrorCode.Unimplemented);
       }
       // One stream per attempt at most, and no record was attempted twice.
-      expect(only.refused()).toBeLessThanOrEqual(4);
+      expect(only.count(REFUSED)).toBeLessThanOrEqual(4);
     });
 
     it("ended with no answer: UNAVAILABLE, and the endpoint is marked down", async () => {
-      const only = await startServer("stream-ends");
+      const only = await startRefusingServer("stream-ends");
       const c = await connect([only.url], protocol);
       const session = c.createStreamSession(MODEL);
       const errors = await Promise.all(
@@ -123,8 +113,8 @@ describe.each(["grpc", "connect"] as const)(
     });
 
     it("ended with no answer: a streaming operator with retries fails over and loses nothing", async () => {
-      const local = await startServer("stream-ends");
-      const remote = await startServer();
+      const local = await startRefusingServer("stream-ends");
+      const remote = await startRefusingServer();
       const c = await connect([remote.url, local.url], protocol);
       const session = c.createStreamSession(MODEL);
       const records = Array.from({ length: 30 }, (_, i) => i);
@@ -138,7 +128,7 @@ describe.each(["grpc", "connect"] as const)(
         }),
       );
       expect(results).toEqual(records);
-      expect(local.refused()).toBeGreaterThan(0);
+      expect(local.count(REFUSED)).toBeGreaterThan(0);
     });
   },
 );

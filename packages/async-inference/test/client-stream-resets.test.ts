@@ -14,21 +14,11 @@ import { collect, decodeNumber, encodeNumber } from "./operator-fixtures.js";
 // Servers that end inference streams without answering them, as a draining or restarting
 // HTTP/2 server does, in child processes (client-fixture-server.mjs): none of them ran the
 // request, so the client must read UNAVAILABLE, fail over, and let the operator retry.
-type Refusal = "refused-stream" | "no-error-reset" | "goaway-not-covered";
 
 afterEach(stopFixtures);
 
-interface Server {
-  readonly url: string;
-  /** Inference streams ended unanswered so far. */
-  refused(): number;
-}
-
-/** A refusing server on a Unix socket, or (no refusal) an answering one on TCP loopback. */
-async function startServer(refusal?: Refusal): Promise<Server> {
-  const server = await startRefusingServer(refusal);
-  return { url: server.url, refused: () => server.count("refused") };
-}
+/** What the fixture server prints for each refusal of these tests. */
+const REFUSED = "refused";
 
 function connect(endpoints: string[], protocol: ClientProtocol): Promise<SidecarClient> {
   return servingFixtureClient({
@@ -44,7 +34,7 @@ const cases = (["refused-stream", "no-error-reset", "goaway-not-covered"] as con
 
 describe("calls a server ended without an answer", { timeout: 30_000 }, () => {
   it.each(cases)("%s over %s: UNAVAILABLE, for infer and streams", async (refusal, protocol) => {
-    const only = await startServer(refusal);
+    const only = await startRefusingServer(refusal);
     const c = await connect([only.url], protocol);
     await expect(c.infer(MODEL, encodeNumber(1))).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
@@ -53,22 +43,22 @@ describe("calls a server ended without an answer", { timeout: 30_000 }, () => {
     await expect(session.infer(encodeNumber(2))).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
-    await until(() => only.refused() === 2);
+    await until(() => only.count(REFUSED) === 2);
   });
 
   it.each(cases)("%s over %s: infer fails over to the next endpoint", async (refusal, protocol) => {
-    const local = await startServer(refusal);
-    const remote = await startServer();
+    const local = await startRefusingServer(refusal);
+    const remote = await startRefusingServer();
     const c = await connect([remote.url, local.url], protocol);
     expect(decodeNumber(await c.infer(MODEL, encodeNumber(7)))).toBe(7);
-    await until(() => local.refused() === 1);
+    await until(() => local.count(REFUSED) === 1);
   });
 
   it.each(cases)(
     "%s over %s: a streaming operator with retries loses nothing",
     async (refusal, protocol) => {
-      const local = await startServer(refusal);
-      const remote = await startServer();
+      const local = await startRefusingServer(refusal);
+      const remote = await startRefusingServer();
       const c = await connect([remote.url, local.url], protocol);
       const records = Array.from({ length: 50 }, (_, i) => i);
       const results = await collect(
@@ -81,7 +71,7 @@ describe("calls a server ended without an answer", { timeout: 30_000 }, () => {
         }),
       );
       expect(results).toEqual(records);
-      expect(local.refused()).toBeGreaterThan(0);
+      expect(local.count(REFUSED)).toBeGreaterThan(0);
     },
   );
 });
@@ -91,14 +81,14 @@ describe("many calls failing over at once", { timeout: 60_000 }, () => {
   // the watch's stream from within the refused stream's close once sent nghttp2 into an endless
   // loop (RSS to gigabytes, then std::bad_alloc) within a few rounds of 20 calls.
   it.each(["grpc", "connect"] as const)("over %s: every call answered", async (protocol) => {
-    const local = await startServer("no-error-reset");
-    const remote = await startServer();
+    const local = await startRefusingServer("no-error-reset");
+    const remote = await startRefusingServer();
     const c = await connect([remote.url, local.url], protocol);
     for (let round = 0; round < 40; round += 1) {
       const values = Array.from({ length: 20 }, (_, i) => round * 20 + i);
       const answers = await Promise.all(values.map((v) => c.infer(MODEL, encodeNumber(v))));
       expect(answers.map(decodeNumber)).toEqual(values);
     }
-    expect(local.refused()).toBeGreaterThan(0);
+    expect(local.count(REFUSED)).toBeGreaterThan(0);
   });
 });
